@@ -1,0 +1,4 @@
+/**
+ * A runnable demo of Switchboard on embedded loopback servers.
+ */
+package io.switchboard.examples;
