@@ -1,4 +1,2 @@
-/**
- * A runnable demo of Switchboard on embedded loopback servers.
- */
+/** A runnable demo of Switchboard on embedded loopback servers. */
 package io.switchboard.examples;
