@@ -1,4 +1,2 @@
-/**
- * JMH benchmarks, each measuring Switchboard against its baseline in the same run.
- */
+/** JMH benchmarks, each measuring Switchboard against its baseline in the same run. */
 package io.switchboard.benchmarks;

@@ -1,4 +1,5 @@
 /**
- * A health-checked, self-sizing pool of channels that is itself an {@link io.grpc.Channel} (to be built: issue 4).
+ * A health-checked, self-sizing pool of channels that is itself an {@link io.grpc.Channel} (to be
+ * built: issue 4).
  */
 package io.switchboard.pool;

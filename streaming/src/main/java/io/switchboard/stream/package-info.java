@@ -1,4 +1,5 @@
 /**
- * Backpressure-aware stream helpers, idle cleanup and catch-up subscriptions (to be built: issue 6).
+ * Backpressure-aware stream helpers, idle cleanup and catch-up subscriptions (to be built: issue
+ * 6).
  */
 package io.switchboard.stream;
