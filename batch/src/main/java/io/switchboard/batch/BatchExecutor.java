@@ -1,0 +1,257 @@
+package io.switchboard.batch;
+
+import io.grpc.Status;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Runs a call for many inputs with a bound on calls in flight, and reports every input's outcome as
+ * data: the answer to "I hold 10,000 ids; a loop of calls is slow and one giant request is unsafe".
+ *
+ * <p>Two call shapes:
+ *
+ * <ul>
+ *   <li>{@linkplain #perItem per item}: {@code I → CompletableFuture<O>}, e.g. a unary call per id,
+ *       fanned out with up to {@link BatchSettings#concurrency()} calls in flight;
+ *   <li>{@linkplain #perBatch per batch}: {@code List<I> → CompletableFuture<BatchReply<O>>}, e.g.
+ *       a {@code BatchGetUsers} RPC whose reply carries a result or an error per item; inputs are
+ *       cut into batches of {@link BatchSettings#batchSize()}, and up to {@code concurrency}
+ *       batches are in flight.
+ * </ul>
+ *
+ * <pre>{@code
+ * RpcClient client = RpcClient.create(channel).withTimeout(Duration.ofSeconds(5));
+ * try (BatchExecutor<Long, User> users = BatchExecutor.perBatch(
+ *     ids -> client.unary(BATCH_GET_USERS, new BatchGetUsersRequest(ids)).thenApply(Replies::toBatchReply),
+ *     BatchSettings.newBuilder().batchSize(100).maxInFlight(8).build())) {
+ *   BatchResult<Long, User> result = users.execute(ids).join();
+ *   result.failures().forEach(f -> log.warn("{}", f));   // index, input, status, attempts, batch
+ * }
+ * }</pre>
+ *
+ * <p><b>Every input is accounted for exactly once</b>, in a {@link BatchResult} (for a collection,
+ * in input order) or through an item listener (for an iterator, whose items are never all held): as
+ * {@linkplain ItemResult.Outcome#SUCCEEDED succeeded}, {@linkplain ItemResult.Outcome#FAILED
+ * failed} (with the status of its last attempt, the number of attempts and its batch), or
+ * {@linkplain ItemResult.Outcome#NOT_ATTEMPTED not attempted} when the run stopped first. A run
+ * stops on fail-fast, on its overall deadline, when its future is cancelled or completed by the
+ * caller (e.g. {@code orTimeout}), or when the executor is {@linkplain #close() closed}; calls in
+ * flight are then cancelled (completing a future from {@link io.switchboard.core.RpcClient} cancels
+ * the RPC) and their items fail with the stop's status.
+ *
+ * <p><b>Bounded</b>: a call holds its slot from its first attempt until its items are reported,
+ * waits between retries included, so a run holds at most {@code concurrency × batchSize} items in
+ * flight, however large its input.
+ *
+ * <p><b>Threads</b>: a batch executor owns one timer thread (timeouts, retry waits, deadlines),
+ * stopped by {@link #close()}. Calls start on the {@linkplain BatchSettings.Builder#executor
+ * settings' executor}, or by default on whichever thread frees a slot. Listeners run on the thread
+ * that completes an item, one call at a time per run; a listener that throws is logged once per run
+ * and otherwise ignored: the item keeps its outcome. A call function that throws, or returns null,
+ * fails that call's items (a thrown {@code StatusRuntimeException} with its status, anything else
+ * with {@code UNKNOWN}).
+ *
+ * <p>Thread-safe: several runs may go on at once, each with its own concurrency limit.
+ *
+ * @param <I> the input type (used as a hash key when de-duplicating)
+ * @param <O> the output type
+ */
+public final class BatchExecutor<I, O> implements AutoCloseable {
+  private static final AtomicInteger TIMER_IDS = new AtomicInteger();
+
+  private final BatchSettings settings;
+  private final Function<? super I, ? extends CompletableFuture<? extends O>> itemCall;
+  private final Function<? super List<I>, ? extends CompletableFuture<BatchReply<O>>> batchCall;
+  private final ScheduledThreadPoolExecutor timer;
+  private final Set<BatchRun<I, O>> runs = ConcurrentHashMap.newKeySet();
+  private boolean closed;
+
+  private BatchExecutor(
+      BatchSettings settings,
+      Function<? super I, ? extends CompletableFuture<? extends O>> itemCall,
+      Function<? super List<I>, ? extends CompletableFuture<BatchReply<O>>> batchCall) {
+    this.settings = Objects.requireNonNull(settings, "settings");
+    this.itemCall = itemCall;
+    this.batchCall = batchCall;
+    String name = "switchboard-batch-timer-" + TIMER_IDS.incrementAndGet();
+    this.timer =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, name);
+              t.setDaemon(true);
+              return t;
+            });
+    timer.setRemoveOnCancelPolicy(true);
+  }
+
+  /**
+   * Returns an executor that makes one call per input.
+   *
+   * @param call starts the call for one input and returns its future; completing that future
+   *     exceptionally fails the item (a {@code StatusRuntimeException} gives its status)
+   * @throws NullPointerException if an argument is null
+   */
+  public static <I, O> BatchExecutor<I, O> perItem(
+      Function<? super I, ? extends CompletableFuture<? extends O>> call, BatchSettings settings) {
+    Objects.requireNonNull(call, "call");
+    return new BatchExecutor<>(settings, call, null);
+  }
+
+  /**
+   * Returns an executor that makes one call per batch of inputs.
+   *
+   * @param call starts the call for one batch (an unmodifiable list of up to {@code batchSize}
+   *     inputs) and returns the future of its reply, which must hold one entry per input, in order;
+   *     a reply of another size fails the batch with {@code INTERNAL}, and a future that completes
+   *     exceptionally fails every item of the batch with that status
+   * @throws NullPointerException if an argument is null
+   */
+  public static <I, O> BatchExecutor<I, O> perBatch(
+      Function<? super List<I>, ? extends CompletableFuture<BatchReply<O>>> call,
+      BatchSettings settings) {
+    Objects.requireNonNull(call, "call");
+    return new BatchExecutor<>(settings, null, call);
+  }
+
+  /** Returns the settings every run of this executor uses. */
+  public BatchSettings settings() {
+    return settings;
+  }
+
+  /**
+   * Starts a run over the given inputs. The first calls start before this method returns (on this
+   * thread, unless an executor is set).
+   *
+   * @return the future of the result: one item per input, in input order; an empty input gives an
+   *     empty result. Cancelling this future stops the run (see the class documentation).
+   * @throws NullPointerException if the collection or one of its elements is null (before any call
+   *     is made)
+   * @throws IllegalStateException if this executor is closed
+   */
+  public CompletableFuture<BatchResult<I, O>> execute(Collection<? extends I> inputs) {
+    return execute(inputs, null);
+  }
+
+  /**
+   * Like {@link #execute(Collection)}, also reporting progress.
+   *
+   * @param progress receives a snapshot at most every 20 ms while the run goes on and once at its
+   *     end; null for none
+   * @throws NullPointerException if the collection or one of its elements is null
+   * @throws IllegalStateException if this executor is closed
+   */
+  @SuppressWarnings("unchecked")
+  public CompletableFuture<BatchResult<I, O>> execute(
+      Collection<? extends I> inputs, Consumer<? super BatchProgress> progress) {
+    Objects.requireNonNull(inputs, "inputs");
+    List<I> copy = new ArrayList<>(inputs);
+    for (int i = 0; i < copy.size(); i++) {
+      if (copy.get(i) == null) {
+        throw new NullPointerException("inputs[" + i + "] is null (expected: non-null inputs)");
+      }
+    }
+    BatchRun<I, O> run =
+        new BatchRun<>(
+            settings, itemCall, batchCall, timer, copy, null, null, progress, runs::remove);
+    return (CompletableFuture<BatchResult<I, O>>) (CompletableFuture<?>) start(run);
+  }
+
+  /**
+   * Starts a run over inputs too many to hold: they are read from the iterator as slots free up,
+   * and each item's result goes to {@code listener} and is then let go, so memory stays bounded by
+   * the calls in flight. The iterator is read by one thread at a time, and to its end even when the
+   * run stops (the rest is reported as not attempted), so it must be finite.
+   *
+   * @param listener receives every input's result exactly once, in completion order
+   * @return the future of the counts; it fails with {@link NullPointerException} if the iterator
+   *     yields null, or {@link IllegalStateException} if it throws (the items read before were
+   *     processed and reported)
+   * @throws NullPointerException if the iterator or the listener is null
+   * @throws IllegalArgumentException if the settings de-duplicate (that needs a collection)
+   * @throws IllegalStateException if this executor is closed
+   */
+  public CompletableFuture<BatchSummary> execute(
+      Iterator<? extends I> inputs, Consumer<? super ItemResult<I, O>> listener) {
+    return execute(inputs, listener, null);
+  }
+
+  /**
+   * Like {@link #execute(Iterator, Consumer)}, also reporting progress (with a total of -1).
+   *
+   * @throws NullPointerException if the iterator or the listener is null
+   * @throws IllegalArgumentException if the settings de-duplicate (that needs a collection)
+   * @throws IllegalStateException if this executor is closed
+   */
+  @SuppressWarnings("unchecked")
+  public CompletableFuture<BatchSummary> execute(
+      Iterator<? extends I> inputs,
+      Consumer<? super ItemResult<I, O>> listener,
+      Consumer<? super BatchProgress> progress) {
+    Objects.requireNonNull(inputs, "inputs");
+    Objects.requireNonNull(listener, "listener");
+    if (settings.deduplicate()) {
+      throw new IllegalArgumentException(
+          "deduplicate: true (expected: false for an iterator input; remembering every input"
+              + " would make memory unbounded, pass a Collection instead)");
+    }
+    BatchRun<I, O> run =
+        new BatchRun<>(
+            settings, itemCall, batchCall, timer, null, inputs, listener, progress, runs::remove);
+    return (CompletableFuture<BatchSummary>) (CompletableFuture<?>) start(run);
+  }
+
+  private CompletableFuture<Object> start(BatchRun<I, O> run) {
+    synchronized (this) {
+      if (closed) {
+        throw new IllegalStateException("BatchExecutor is closed (expected: execute before close)");
+      }
+      runs.add(run);
+    }
+    run.start();
+    return run.future;
+  }
+
+  /**
+   * Stops every run still going (calls in flight are cancelled, their items fail with {@code
+   * CANCELLED}, items not yet sent are reported as not attempted, and each run's future completes
+   * with its result), then stops the timer thread. Later {@code execute} calls throw. Idempotent.
+   */
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    Status reason = Status.CANCELLED.withDescription("the BatchExecutor was closed");
+    for (BatchRun<I, O> run : runs) {
+      run.stop(reason);
+    }
+    timer.shutdownNow();
+    try {
+      if (!timer.awaitTermination(5, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("the batch timer thread did not stop within 5 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "BatchExecutor{" + (itemCall != null ? "per item" : "per batch") + ", " + settings + "}";
+  }
+}
