@@ -1,0 +1,93 @@
+package io.switchboard.pool;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * A pool's channels and counters at one moment, from {@link ChannelPool#snapshot()}. The values are
+ * read one by one while calls go on, so sums may be off by the calls that moved meanwhile.
+ *
+ * @param name the pool's name (its target, unless set otherwise)
+ * @param shutdown whether the pool was shut down
+ * @param healthy whether at least one channel in rotation is healthy (see {@link
+ *     ChannelPool#isHealthy()})
+ * @param channels every channel the pool holds: in rotation, warming up and draining
+ * @param grown channels added because every channel carried the calls-per-channel threshold
+ * @param shrunk channels removed because the pool had been oversized for the idle period
+ * @param replaced unhealthy channels replaced by fresh ones
+ * @param refreshed channels replaced because they reached their maximum age
+ */
+public record PoolSnapshot(
+    String name,
+    boolean shutdown,
+    boolean healthy,
+    List<ChannelSnapshot> channels,
+    long grown,
+    long shrunk,
+    long replaced,
+    long refreshed) {
+
+  /**
+   * Checks and copies the components.
+   *
+   * @throws NullPointerException if the name, the list or an element is null
+   */
+  public PoolSnapshot {
+    Objects.requireNonNull(name, "name");
+    channels = List.copyOf(channels);
+  }
+
+  /** Returns the calls in flight over all channels. */
+  public int callsInFlight() {
+    return channels.stream().mapToInt(ChannelSnapshot::callsInFlight).sum();
+  }
+
+  /** Returns the number of channels in rotation ({@link ChannelSnapshot.Role#ACTIVE}). */
+  public int activeChannels() {
+    return (int) channels.stream().filter(c -> c.role() == ChannelSnapshot.Role.ACTIVE).count();
+  }
+
+  /** Returns a small fixed-width table of the channels and the counters, for logs and demos. */
+  public String toTable() {
+    StringBuilder out = new StringBuilder();
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "pool %s: %s, %d active, grown %d, shrunk %d, replaced %d, refreshed %d%n",
+            name,
+            shutdown ? "SHUT DOWN" : healthy ? "healthy" : "UNHEALTHY",
+            activeChannels(),
+            grown,
+            shrunk,
+            replaced,
+            refreshed));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "  %4s  %-8s  %-17s  %-9s  %9s  %9s  %7s  %8s%n",
+            "id",
+            "role",
+            "state",
+            "health",
+            "in flight",
+            "started",
+            "failed",
+            "age"));
+    for (ChannelSnapshot c : channels) {
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "  %4d  %-8s  %-17s  %-9s  %9d  %9d  %7d  %7.1fs%n",
+              c.id(),
+              c.role(),
+              c.state(),
+              c.health(),
+              c.callsInFlight(),
+              c.callsStarted(),
+              c.callsFailed(),
+              c.age().toMillis() / 1000.0));
+    }
+    return out.toString();
+  }
+}

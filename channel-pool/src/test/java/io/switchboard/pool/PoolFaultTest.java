@@ -1,0 +1,349 @@
+package io.switchboard.pool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grpc.CallOptions;
+import io.grpc.ConnectivityState;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.switchboard.core.MethodSpec;
+import io.switchboard.core.RpcClient;
+import io.switchboard.pool.ChannelSnapshot.Health;
+import io.switchboard.testing.FaultProxy;
+import io.switchboard.testing.GrpcExtension;
+import io.switchboard.testing.TestServer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Faults over real Netty on loopback, with the testing module's fault proxy. */
+class PoolFaultTest {
+  static final MethodSpec<String, String> ECHO = MethodSpec.of(TestBackend.ECHO);
+  static final Duration WAIT = Duration.ofSeconds(30);
+
+  /** grpc-java's shortest client keepalive (10 s), with a short timeout: the test-sized preset. */
+  static final ClientKeepAlive SHORT_CLIENT =
+      new ClientKeepAlive(Duration.ofSeconds(10), Duration.ofSeconds(1), true);
+
+  /**
+   * The server policy that accepts {@link #SHORT_CLIENT}: pings every 5 s, with or without calls.
+   */
+  static final ServerKeepAlivePolicy SHORT_SERVER =
+      new ServerKeepAlivePolicy(
+          Duration.ofSeconds(5),
+          true,
+          ServerKeepAlivePolicy.NEVER,
+          ServerKeepAlivePolicy.NEVER,
+          ServerKeepAlivePolicy.NEVER);
+
+  @RegisterExtension final GrpcExtension grpc = new GrpcExtension();
+
+  final List<TestBackend> backends = new ArrayList<>();
+
+  @AfterEach
+  void closeBackends() {
+    backends.forEach(TestBackend::releaseHeld);
+    backends.forEach(TestBackend::close);
+  }
+
+  TestBackend backend(String name) {
+    TestBackend backend = new TestBackend(name);
+    backends.add(backend);
+    return backend;
+  }
+
+  TestServer server(TestBackend backend, Consumer<NettyServerBuilder> configure) {
+    return grpc.nettyServer(configure, backend.definition());
+  }
+
+  /** Channel builders that take turns over the given targets: one pool over several servers. */
+  static Supplier<ManagedChannelBuilder<?>> roundRobin(String... targets) {
+    AtomicInteger next = new AtomicInteger();
+    return () -> NettyChannelBuilder.forTarget(targets[next.getAndIncrement() % targets.length]);
+  }
+
+  static RpcClient client(ChannelPool pool) {
+    return RpcClient.create(pool).withTimeout(Duration.ofSeconds(5));
+  }
+
+  static Status.Code codeOf(CompletableFuture<?> call) {
+    try {
+      call.join();
+      return Status.Code.OK;
+    } catch (CompletionException e) {
+      return Status.fromThrowable(e.getCause()).getCode();
+    }
+  }
+
+  @Test
+  void backendRestartedOnTheSamePortServesAgainWithinSeconds() throws Exception {
+    TestBackend backend = backend("a");
+    TestServer first = server(backend, b -> {});
+    int port = first.port();
+    ChannelPool pool =
+        grpc.register(
+            ChannelPool.forTarget(first.target())
+                .usePlaintext()
+                .maintenanceInterval(Duration.ofMillis(50))
+                .build());
+    RpcClient client = client(pool);
+    assertThat(client.unary(ECHO, "before").join()).isEqualTo("a:before");
+
+    first.server().shutdownNow();
+    assertThat(first.server().awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+    // While the backend is down, calls fail fast with UNAVAILABLE (fail-open: not held locally).
+    Await.until(
+        "a call fails while down",
+        WAIT,
+        () -> codeOf(client.unary(ECHO, "down")) == Status.Code.UNAVAILABLE);
+    assertThat(pool.isHealthy()).isFalse();
+
+    grpc.nettyServer(port, b -> {}, backend.definition());
+    long back = System.nanoTime();
+    Await.until("served again", WAIT, () -> codeOf(client.unary(ECHO, "after")) == Status.Code.OK);
+    Duration recovery = Duration.ofNanos(System.nanoTime() - back);
+    assertThat(recovery).isLessThan(Duration.ofSeconds(10));
+    Await.until("healthy again", WAIT, pool::isHealthy);
+    assertThat(pool.snapshot().callsInFlight()).isZero();
+  }
+
+  @Test
+  void oneOfThreeBackendsKilledFailsOnlyItsCallsInFlight() throws Exception {
+    TestBackend a = backend("a");
+    TestBackend b = backend("b");
+    TestBackend c = backend("c");
+    TestServer serverA = server(a, x -> {});
+    TestServer serverB = server(b, x -> {});
+    TestServer serverC = server(c, x -> {});
+    ChannelPool pool =
+        grpc.register(
+            ChannelPool.newBuilder(roundRobin(serverA.target(), serverB.target(), serverC.target()))
+                .usePlaintext()
+                .minChannels(3)
+                .maxChannels(3)
+                .maintenanceInterval(Duration.ofMillis(50))
+                .build());
+    Await.until(
+        "all READY",
+        WAIT,
+        () ->
+            pool.snapshot().channels().stream()
+                .allMatch(ch -> ch.state() == ConnectivityState.READY));
+    RpcClient client = client(pool).withTimeout(Duration.ofSeconds(20));
+
+    List<CompletableFuture<String>> held = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      held.add(client.unary(ECHO, "hold"));
+    }
+    Await.until("30 held", WAIT, () -> a.heldCount() + b.heldCount() + c.heldCount() == 30);
+    int onB = b.heldCount();
+    assertThat(onB).isPositive();
+
+    serverB.server().shutdownNow();
+    a.releaseHeld();
+    c.releaseHeld();
+    int failed = 0;
+    for (CompletableFuture<String> call : held) {
+      Status.Code code = codeOf(call);
+      if (code != Status.Code.OK) {
+        // The server's shutdownNow resets its streams (CANCELLED) or the connection (UNAVAILABLE).
+        assertThat(code).isIn(Status.Code.UNAVAILABLE, Status.Code.CANCELLED);
+        failed++;
+      }
+    }
+    assertThat(failed).as("only the calls in flight on b fail").isEqualTo(onB);
+
+    for (int i = 0; i < 60; i++) {
+      assertThat(client.unary(ECHO, "after").join()).matches("[ac]:after");
+    }
+    assertThat(pool.snapshot().channels())
+        .filteredOn(ch -> ch.health() == Health.UNHEALTHY)
+        .hasSize(1);
+    assertThat(pool.snapshot().callsInFlight()).isZero();
+  }
+
+  @Test
+  void blackholedPeerWithActiveCallIsDetectedWithinKeepAliveTimePlusTimeout() {
+    TestBackend backend = backend("a");
+    TestServer server = server(backend, SHORT_SERVER::applyTo);
+    FaultProxy proxy = grpc.register(FaultProxy.start(server.address()));
+    ChannelPool pool =
+        grpc.register(
+            ChannelPool.forTarget(proxy.target()).usePlaintext().keepAlive(SHORT_CLIENT).build());
+    RpcClient client = RpcClient.create(pool); // no deadline: only keepalive can end the call
+    assertThat(client.unary(ECHO, "warm").join()).isEqualTo("a:warm");
+
+    CompletableFuture<String> call = client.unary(ECHO, "hold");
+    Await.until("held", WAIT, () -> backend.heldCount() == 1);
+    proxy.blackhole();
+    long start = System.nanoTime();
+    assertThat(codeOf(call)).isEqualTo(Status.Code.UNAVAILABLE);
+    Duration detected = Duration.ofNanos(System.nanoTime() - start);
+
+    // keepAliveTime + keepAliveTimeout = 11 s, plus slack for a busy machine.
+    assertThat(detected).isLessThan(SHORT_CLIENT.deadPeerDetectionTime().plusSeconds(4));
+    assertThat(pool.snapshot().callsInFlight()).isZero();
+  }
+
+  @Test
+  void goAwayFromMaxConnectionAgeFailsNoCalls() throws Exception {
+    TestBackend backend = backend("a");
+    ServerKeepAlivePolicy aging =
+        ServerKeepAlivePolicy.GRPC_DEFAULTS.withMaxConnectionAge(
+            Duration.ofMillis(1000), Duration.ofSeconds(10));
+    TestServer server = server(backend, aging::applyTo);
+    FaultProxy proxy = grpc.register(FaultProxy.start(server.address()));
+    ChannelPool pool =
+        grpc.register(
+            ChannelPool.forTarget(proxy.target())
+                .usePlaintext()
+                .minChannels(2)
+                .maintenanceInterval(Duration.ofMillis(50))
+                .build());
+    RpcClient client = client(pool);
+
+    long end = System.nanoTime() + Duration.ofMillis(4500).toNanos();
+    int calls = 0;
+    while (System.nanoTime() < end) {
+      List<CompletableFuture<String>> batch = new ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        batch.add(client.unary(ECHO, "sleep:20"));
+      }
+      for (CompletableFuture<String> call : batch) {
+        assertThat(call.join()).isEqualTo("a:sleep:20");
+        calls++;
+      }
+    }
+    assertThat(calls).isPositive();
+    // Each connection lived about a second: the channels reconnected several times meanwhile.
+    assertThat(proxy.acceptedConnections()).isGreaterThanOrEqualTo(4);
+    assertThat(pool.snapshot().channels().stream().mapToLong(ChannelSnapshot::callsFailed).sum())
+        .isZero();
+  }
+
+  @Test
+  void notServingTakesAChannelOutOfRotationAndServingBringsItBack() {
+    TestBackend a = backend("a");
+    TestBackend b = backend("b");
+    HealthStatusManager healthA = new HealthStatusManager();
+    HealthStatusManager healthB = new HealthStatusManager();
+    TestServer serverA = server(a, x -> x.addService(healthA.getHealthService()));
+    TestServer serverB = server(b, x -> x.addService(healthB.getHealthService()));
+    healthA.setStatus("test.Echo", ServingStatus.SERVING);
+    healthB.setStatus("test.Echo", ServingStatus.SERVING);
+    ChannelPool pool =
+        grpc.register(
+            ChannelPool.newBuilder(roundRobin(serverA.target(), serverB.target()))
+                .usePlaintext()
+                .minChannels(2)
+                .maxChannels(2)
+                .healthCheck("test.Echo", Duration.ofMillis(200), Duration.ofMillis(200))
+                .replaceUnhealthyAfter(Duration.ofMinutes(10))
+                .maintenanceInterval(Duration.ofMillis(50))
+                .build());
+    RpcClient client = client(pool);
+    Await.until(
+        "both checked SERVING",
+        WAIT,
+        () ->
+            pool.snapshot().channels().stream()
+                .allMatch(ch -> ch.healthDetail().equals("health check: SERVING")),
+        () -> pool.snapshot().toTable());
+
+    healthA.setStatus("test.Echo", ServingStatus.NOT_SERVING);
+    Await.until(
+        "a out of rotation",
+        WAIT,
+        () -> pool.snapshot().channels().stream().anyMatch(ch -> ch.health() == Health.UNHEALTHY),
+        () -> pool.snapshot().toTable());
+    assertThat(pool.isHealthy()).isTrue();
+    long servedByA = a.served();
+    for (int i = 0; i < 50; i++) {
+      assertThat(client.unary(ECHO, "x").join()).isEqualTo("b:x");
+    }
+    assertThat(a.served()).isEqualTo(servedByA);
+
+    healthA.setStatus("test.Echo", ServingStatus.SERVING);
+    Await.until(
+        "a back",
+        WAIT,
+        () -> pool.snapshot().channels().stream().allMatch(ch -> ch.health() == Health.HEALTHY),
+        () -> pool.snapshot().toTable());
+    for (int i = 0; i < 100; i++) {
+      client.unary(ECHO, "y").join();
+    }
+    assertThat(a.served()).isGreaterThan(servedByA);
+    assertThat(pool.snapshot().replaced()).isZero();
+    healthA.enterTerminalState();
+    healthB.enterTerminalState();
+  }
+
+  @Test
+  void presetPairedWithItsServerPolicyNeverGetsTooManyPingsWhileIdle() {
+    assertThat(SHORT_CLIENT.incompatibilities(SHORT_SERVER)).isEmpty();
+    // The control: a server that permits pings every 60 s only. The check predicts the failure...
+    ServerKeepAlivePolicy strict = SHORT_SERVER.withPermitKeepAliveTime(Duration.ofSeconds(60));
+    assertThat(SHORT_CLIENT.incompatibilities(strict))
+        .singleElement()
+        .asString()
+        .contains("too_many_pings");
+
+    TestBackend backend = backend("a");
+    FaultProxy paired =
+        grpc.register(FaultProxy.start(server(backend, SHORT_SERVER::applyTo).address()));
+    FaultProxy control =
+        grpc.register(FaultProxy.start(server(backend, strict::applyTo).address()));
+    ChannelPool good = idlePool(paired);
+    ChannelPool bad = idlePool(control);
+
+    // ...and the wire shows it: the strict server closes the idle connection after three pings
+    // (about 30 s), and the pool reconnects. Meanwhile the paired connection must stay the same.
+    Await.until(
+        "control connection closed by too_many_pings",
+        Duration.ofSeconds(60),
+        () -> control.acceptedConnections() >= 2);
+    Await.until(
+        "paired pool pinged past the control's failure",
+        Duration.ofSeconds(20),
+        () -> paired.bytesForwarded() > 0);
+    assertThat(paired.acceptedConnections()).isEqualTo(1);
+    assertThat(good.getState(false)).isEqualTo(ConnectivityState.READY);
+    assertThat(client(good).unary(ECHO, "still").join()).isEqualTo("a:still");
+    assertThat(client(bad).unary(ECHO, "again").join()).isEqualTo("a:again");
+    assertThat(paired.acceptedConnections()).isEqualTo(1);
+  }
+
+  ChannelPool idlePool(FaultProxy proxy) {
+    ChannelPool pool =
+        grpc.register(
+            ChannelPool.forTarget(proxy.target()).usePlaintext().keepAlive(SHORT_CLIENT).build());
+    assertThat(client(pool).unary(ECHO, "connect").join()).isEqualTo("a:connect");
+    return pool;
+  }
+
+  @Test
+  void poolCallOptionsReachTheChannel() {
+    TestBackend backend = backend("a");
+    TestServer server = server(backend, x -> {});
+    ChannelPool pool = grpc.register(ChannelPool.forTarget(server.target()).usePlaintext().build());
+    CompletableFuture<String> call =
+        RpcClient.create(pool)
+            .withCallOptions(CallOptions.DEFAULT.withDeadlineAfter(50, TimeUnit.MILLISECONDS))
+            .unary(ECHO, "hold");
+    assertThat(codeOf(call)).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+    assertThat(pool.snapshot().callsInFlight()).isZero();
+  }
+}

@@ -1,0 +1,99 @@
+package io.switchboard.pool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.switchboard.core.MethodSpec;
+import io.switchboard.core.RpcClient;
+import io.switchboard.testing.GrpcExtension;
+import io.switchboard.testing.TestServer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Many threads making calls while the pool grows, shrinks and refreshes. */
+class PoolStressTest {
+  static final MethodSpec<String, String> ECHO = MethodSpec.of(TestBackend.ECHO);
+
+  @RegisterExtension final GrpcExtension grpc = new GrpcExtension();
+
+  @Test
+  void noCallLostOrStuckAndInFlightReturnsToZero() throws Exception {
+    TestBackend backend = new TestBackend("a");
+    try {
+      TestServer server = grpc.nettyServer(backend.definition());
+      ChannelPool pool =
+          grpc.register(
+              ChannelPool.forTarget(server.target())
+                  .usePlaintext()
+                  .callsPerChannel(4)
+                  .maxChannels(6)
+                  .idleTimeout(Duration.ofMillis(100))
+                  .maxChannelAge(Duration.ofMillis(300))
+                  .maintenanceInterval(Duration.ofMillis(10))
+                  .build());
+      RpcClient client = RpcClient.create(pool).withTimeout(Duration.ofSeconds(30));
+      int threads = 8;
+      int callsPerThread = 400;
+      ExecutorService callers = grpc.register(Executors.newFixedThreadPool(threads));
+      AtomicInteger ok = new AtomicInteger();
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        done.add(
+            callers.submit(
+                () -> {
+                  // Bursts of up to 8 concurrent calls per thread, then pauses: load rises and
+                  // falls so the pool grows and shrinks while channels are refreshed.
+                  Semaphore window = new Semaphore(8);
+                  List<CompletableFuture<String>> mine = new ArrayList<>();
+                  for (int i = 0; i < callsPerThread; i++) {
+                    window.acquireUninterruptibly();
+                    int sleep = ThreadLocalRandom.current().nextInt(4);
+                    CompletableFuture<String> call = client.unary(ECHO, "sleep:" + sleep);
+                    call.whenComplete((r, e) -> window.release());
+                    mine.add(call);
+                    if (i % 100 == 99) {
+                      window.acquireUninterruptibly(8); // let the burst drain: load falls to zero
+                      window.release(8);
+                      try {
+                        Thread.sleep(
+                            150); // an idle gap longer than idleTimeout, not a wait for a condition
+                      } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                      }
+                    }
+                  }
+                  for (CompletableFuture<String> call : mine) {
+                    if (call.join().startsWith("a:sleep:")) {
+                      ok.incrementAndGet();
+                    }
+                  }
+                }));
+      }
+      for (Future<?> f : done) {
+        f.get(90, TimeUnit.SECONDS);
+      }
+      assertThat(ok.get()).isEqualTo(threads * callsPerThread);
+      PoolSnapshot after = pool.snapshot();
+      assertThat(after.callsInFlight()).as(after.toTable()).isZero();
+      assertThat(after.grown()).as(after.toTable()).isPositive();
+      assertThat(after.shrunk()).as(after.toTable()).isPositive();
+      assertThat(after.refreshed()).as(after.toTable()).isPositive();
+      assertThat(after.channels().stream().mapToLong(ChannelSnapshot::callsFailed).sum()).isZero();
+      long started = after.channels().stream().mapToLong(ChannelSnapshot::callsStarted).sum();
+      assertThat(started).isLessThanOrEqualTo((long) threads * callsPerThread);
+    } finally {
+      backend.close();
+    }
+  }
+}
