@@ -35,6 +35,9 @@ import java.util.concurrent.Future;
  * stack trace for {@code INTERNAL}, {@code UNKNOWN} and {@code DATA_LOSS}, at {@code DEBUG}
  * otherwise. The stack trace never goes on the wire.
  *
+ * <p>A request the method's marshaller cannot parse is answered with the marshaller's own status
+ * (see {@link RequestParseErrors}), not grpc-java's {@code UNKNOWN}; the handler never sees it.
+ *
  * <p>A builder is not thread-safe; the definition it builds is immutable. Methods not bound are
  * answered {@code UNIMPLEMENTED} by the server.
  */
@@ -225,7 +228,7 @@ public final class ServiceBinder {
     ServerServiceDefinition.Builder definition =
         ServerServiceDefinition.builder(descriptor.build());
     methods.values().forEach(definition::addMethod);
-    return definition.build();
+    return RequestParseErrors.preserve(definition.build());
   }
 
   private <ReqT, RespT> StreamObserver<ReqT> start(

@@ -21,8 +21,10 @@ class ServiceBinderTest {
             .build();
     assertThat(definition.getServiceDescriptor().getName()).isEqualTo("test.Binder");
     assertThat(definition.getMethods()).hasSize(2);
-    assertThat(definition.getMethod("test.Binder/U").getMethodDescriptor())
-        .isSameAs(UNARY.descriptor());
+    assertThat(definition.getMethod("test.Binder/U").getMethodDescriptor().getType())
+        .isEqualTo(UNARY.type());
+    assertThat(definition.getMethod("test.Binder/S").getMethodDescriptor().getResponseMarshaller())
+        .isSameAs(M);
   }
 
   @Test
