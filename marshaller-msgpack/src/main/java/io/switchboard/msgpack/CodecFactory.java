@@ -1,0 +1,411 @@
+package io.switchboard.msgpack;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.AccessibleObject;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Field;
+import java.lang.reflect.GenericArrayType;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
+import java.lang.reflect.TypeVariable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Builds the codec of a type and of every type it reaches, once, with all the reflection done here.
+ * Not thread-safe: one factory per marshaller being made.
+ */
+final class CodecFactory {
+  private static final MethodHandles.Lookup LOOKUP = MethodHandles.lookup();
+
+  private final MessagePackSettings settings;
+  private final Map<Type, Codec<?>> built = new HashMap<>();
+
+  CodecFactory(MessagePackSettings settings) {
+    this.settings = settings;
+  }
+
+  /**
+   * Returns the codec of {@code type}.
+   *
+   * @param where the field or position that has this type, for error messages
+   * @throws IllegalArgumentException if the type, or one it reaches, has no codec
+   */
+  @SuppressWarnings("unchecked")
+  Codec<Object> codecFor(Type type, String where) {
+    Codec<?> codec = built.get(type);
+    if (codec == null) {
+      codec = create(type, where);
+      built.put(type, codec);
+    }
+    return (Codec<Object>) codec;
+  }
+
+  private Codec<?> create(Type type, String where) {
+    if (type instanceof TypeVariable<?> v) {
+      throw unsupported(
+          type,
+          where,
+          "type variable "
+              + v.getName()
+              + " is unbound; give the full type with MessagePackMarshaller.of(new TypeToken<...>()"
+              + " {})");
+    }
+    Class<?> raw = TypeResolver.raw(type);
+    MessagePackCodec<?> custom = settings.codecs().find(raw);
+    if (custom != null) {
+      return new Codec.Custom<>(custom);
+    }
+    Codec<?> scalar = ScalarCodecs.find(raw);
+    if (scalar != null) {
+      return scalar;
+    }
+    if (raw.isEnum()) {
+      return enumCodec(raw);
+    }
+    if (raw.isArray()) {
+      Type component =
+          type instanceof GenericArrayType a ? a.getGenericComponentType() : raw.getComponentType();
+      return new ContainerCodecs.ArrayCodec(
+          raw.getComponentType(), codecFor(component, where + "[]"));
+    }
+    if (raw == List.class || raw == Collection.class || raw == Set.class) {
+      return new ContainerCodecs.CollectionCodec<>(
+          codecFor(argument(type, 0, where), where + "[]"), raw == Set.class);
+    }
+    if (raw == Map.class) {
+      return new ContainerCodecs.MapCodec<>(
+          codecFor(argument(type, 0, where), where + "{key}"),
+          codecFor(argument(type, 1, where), where + "{value}"));
+    }
+    if (raw == Optional.class) {
+      return new ContainerCodecs.OptionalCodec<>(codecFor(argument(type, 0, where), where));
+    }
+    if (raw.isSealed() && (raw.isInterface() || Modifier.isAbstract(raw.getModifiers()))) {
+      return deferred(type, () -> unionCodec(raw, where));
+    }
+    if (raw.isRecord()) {
+      return deferred(type, () -> recordCodec(type, raw));
+    }
+    if (raw.isInterface()
+        || Modifier.isAbstract(raw.getModifiers())
+        || raw.isPrimitive()
+        || raw.getName().startsWith("java.")
+        || raw.getName().startsWith("javax.")) {
+      throw unsupported(
+          type,
+          where,
+          "no built-in codec; declare a supported type or register a MessagePackCodec for it in a"
+              + " CodecRegistry");
+    }
+    return deferred(type, () -> pojoCodec(type, raw));
+  }
+
+  private interface Builder {
+    Codec<Object> build();
+  }
+
+  /** Builds a codec that may refer to itself (a recursive type) through a forwarding codec. */
+  private Codec<?> deferred(Type type, Builder builder) {
+    Codec.Deferred<Object> self = new Codec.Deferred<>();
+    built.put(type, self);
+    try {
+      Codec<Object> codec = builder.build();
+      self.set(codec);
+      return codec;
+    } catch (RuntimeException e) {
+      built.remove(type);
+      throw e;
+    }
+  }
+
+  private Type argument(Type type, int i, String where) {
+    if (type instanceof ParameterizedType p) {
+      return p.getActualTypeArguments()[i];
+    }
+    throw unsupported(type, where, "raw type; declare its type arguments, e.g. List<String>");
+  }
+
+  private Codec<Object> enumCodec(Class<?> type) {
+    Object[] constants = type.getEnumConstants();
+    int[] indexByOrdinal = new int[constants.length];
+    Set<Integer> seen = new HashSet<>();
+    int annotated = 0;
+    for (Object c : constants) {
+      Enum<?> e = (Enum<?>) c;
+      MsgpackIndex index;
+      try {
+        index = type.getField(e.name()).getAnnotation(MsgpackIndex.class);
+      } catch (NoSuchFieldException impossible) {
+        throw new AssertionError(impossible);
+      }
+      if (index != null) {
+        annotated++;
+        checkIndex(type, e.name(), index.value(), seen);
+      }
+      indexByOrdinal[e.ordinal()] = index == null ? e.ordinal() : index.value();
+    }
+    if (annotated != 0 && annotated != constants.length) {
+      throw new IllegalArgumentException(
+          type.getName() + ": @MsgpackIndex on some constants only (expected: all or none)");
+    }
+    @SuppressWarnings("unchecked")
+    Codec<Object> codec = (Codec<Object>) (Codec<?>) new EnumCodec(constants, indexByOrdinal);
+    return codec;
+  }
+
+  private Codec<Object> unionCodec(Class<?> type, String where) {
+    Class<?>[] permitted = type.getPermittedSubclasses();
+    List<UnionCodec.Case> cases = new ArrayList<>();
+    Set<Integer> seen = new HashSet<>();
+    int maxIndex = -1;
+    for (Class<?> sub : permitted) {
+      MsgpackIndex index = sub.getAnnotation(MsgpackIndex.class);
+      if (index == null) {
+        throw new IllegalArgumentException(
+            sub.getName()
+                + ": a subtype of sealed "
+                + type.getName()
+                + " without @MsgpackIndex (expected: a type index on every permitted subtype)");
+      }
+      checkIndex(type, sub.getSimpleName(), index.value(), seen);
+      maxIndex = Math.max(maxIndex, index.value());
+      cases.add(
+          new UnionCodec.Case(
+              index.value(), sub, codecFor(sub, where + "<" + sub.getSimpleName() + ">")));
+    }
+    UnionCodec.Case[] byIndex = new UnionCodec.Case[maxIndex + 1];
+    Map<Class<?>, UnionCodec.Case> byType = new HashMap<>();
+    for (UnionCodec.Case c : cases) {
+      byIndex[c.index()] = c;
+      byType.put(c.type(), c);
+    }
+    return new UnionCodec(type.getSimpleName(), byIndex, Map.copyOf(byType));
+  }
+
+  private Codec<Object> recordCodec(Type type, Class<?> raw) {
+    TypeResolver resolver = TypeResolver.of(type);
+    RecordComponent[] components = raw.getRecordComponents();
+    WireShape shape = shapeOf(raw);
+    int annotated = 0;
+    for (RecordComponent c : components) {
+      annotated += c.isAnnotationPresent(MsgpackIndex.class) ? 1 : 0;
+    }
+    if (annotated != 0 && annotated != components.length) {
+      throw new IllegalArgumentException(
+          raw.getName() + ": @MsgpackIndex on some components only (expected: all or none)");
+    }
+    List<ObjectCodec.Field> fields = new ArrayList<>();
+    Set<Integer> seen = new HashSet<>();
+    Class<?>[] parameterTypes = new Class<?>[components.length];
+    for (int i = 0; i < components.length; i++) {
+      RecordComponent c = components[i];
+      parameterTypes[i] = c.getType();
+      MsgpackIndex index = c.getAnnotation(MsgpackIndex.class);
+      int wireIndex = index == null ? i : index.value();
+      checkIndex(raw, c.getName(), wireIndex, seen);
+      MethodHandle getter = unreflectGetter(raw, c.getName(), c.getAccessor());
+      fields.add(field(raw, c.getName(), wireIndex, resolver.resolve(c.getGenericType()), getter));
+    }
+    Constructor<?> constructor;
+    try {
+      constructor = raw.getDeclaredConstructor(parameterTypes);
+    } catch (NoSuchMethodException e) {
+      throw new AssertionError("a record without its canonical constructor: " + raw, e);
+    }
+    return new ObjectCodec(raw.getSimpleName(), shape, fields, spreadConstructor(raw, constructor));
+  }
+
+  private Codec<Object> pojoCodec(Type type, Class<?> raw) {
+    WireShape shape = shapeOf(raw);
+    List<Field> declared = new ArrayList<>();
+    List<Type> fieldTypes = new ArrayList<>();
+    collectFields(type, declared, fieldTypes);
+    if (declared.isEmpty()) {
+      throw new IllegalArgumentException(
+          raw.getName() + ": no instance fields (expected: a record, enum or class with fields)");
+    }
+    List<ObjectCodec.Field> fields = new ArrayList<>();
+    Set<Integer> seen = new HashSet<>();
+    boolean anyFinal = false;
+    for (int i = 0; i < declared.size(); i++) {
+      Field f = declared.get(i);
+      MsgpackIndex index = f.getAnnotation(MsgpackIndex.class);
+      if (index == null && shape == WireShape.ARRAY) {
+        throw new IllegalArgumentException(
+            raw.getName()
+                + "."
+                + f.getName()
+                + ": no @MsgpackIndex (expected: on every field of a class in the ARRAY shape,"
+                + " as reflection does not promise field order)");
+      }
+      int wireIndex = index == null ? -1 : index.value();
+      if (index != null) {
+        checkIndex(raw, f.getName(), wireIndex, seen);
+      }
+      anyFinal |= Modifier.isFinal(f.getModifiers());
+      MethodHandle getter;
+      try {
+        makeAccessible(raw, f);
+        getter =
+            LOOKUP.unreflectGetter(f).asType(MethodType.methodType(Object.class, Object.class));
+      } catch (IllegalAccessException e) {
+        throw inaccessible(raw, e);
+      }
+      fields.add(field(raw, f.getName(), wireIndex, fieldTypes.get(i), getter));
+    }
+    ObjectCodec.Instantiator instantiator =
+        anyFinal ? null : setterInstantiator(raw, declared.toArray(new Field[0]));
+    if (instantiator == null) {
+      Class<?>[] parameterTypes = declared.stream().map(Field::getType).toArray(Class<?>[]::new);
+      try {
+        instantiator = spreadConstructor(raw, raw.getDeclaredConstructor(parameterTypes));
+      } catch (NoSuchMethodException e) {
+        throw new IllegalArgumentException(
+            raw.getName()
+                + ": no way to construct (expected: a no-arg constructor and non-final fields, or a"
+                + " constructor taking all fields in declaration order: "
+                + Arrays.toString(parameterTypes)
+                + ")");
+      }
+    }
+    return new ObjectCodec(raw.getSimpleName(), shape, fields, instantiator);
+  }
+
+  /** Collects the instance fields of {@code type} and its superclasses, superclass first. */
+  private static void collectFields(Type type, List<Field> fields, List<Type> types) {
+    Class<?> raw = TypeResolver.raw(type);
+    TypeResolver resolver = TypeResolver.of(type);
+    Type superclass = raw.getGenericSuperclass();
+    if (superclass != null && TypeResolver.raw(superclass) != Object.class) {
+      collectFields(resolver.resolve(superclass), fields, types);
+    }
+    for (Field f : raw.getDeclaredFields()) {
+      int modifiers = f.getModifiers();
+      if (!Modifier.isStatic(modifiers) && !Modifier.isTransient(modifiers) && !f.isSynthetic()) {
+        fields.add(f);
+        types.add(resolver.resolve(f.getGenericType()));
+      }
+    }
+  }
+
+  private ObjectCodec.Field field(
+      Class<?> owner, String name, int index, Type type, MethodHandle getter) {
+    Codec<Object> codec = codecFor(type, owner.getSimpleName() + "." + name);
+    Class<?> raw = TypeResolver.raw(type);
+    Object defaultValue = raw.isPrimitive() ? ScalarCodecs.zeroOf(raw) : codec.nilValue();
+    return new ObjectCodec.Field(name, index, codec, getter, defaultValue);
+  }
+
+  private static ObjectCodec.Instantiator setterInstantiator(Class<?> raw, Field[] fields) {
+    Constructor<?> noArg;
+    try {
+      noArg = raw.getDeclaredConstructor();
+    } catch (NoSuchMethodException e) {
+      return null;
+    }
+    try {
+      makeAccessible(raw, noArg);
+      MethodHandle create =
+          LOOKUP.unreflectConstructor(noArg).asType(MethodType.methodType(Object.class));
+      MethodHandle[] setters = new MethodHandle[fields.length];
+      for (int i = 0; i < fields.length; i++) {
+        setters[i] =
+            LOOKUP
+                .unreflectSetter(fields[i])
+                .asType(MethodType.methodType(void.class, Object.class, Object.class));
+      }
+      return values -> {
+        Object instance = (Object) create.invokeExact();
+        for (int i = 0; i < setters.length; i++) {
+          setters[i].invokeExact(instance, values[i]);
+        }
+        return instance;
+      };
+    } catch (IllegalAccessException e) {
+      throw inaccessible(raw, e);
+    }
+  }
+
+  private static ObjectCodec.Instantiator spreadConstructor(Class<?> raw, Constructor<?> c) {
+    try {
+      makeAccessible(raw, c);
+      MethodHandle spread =
+          LOOKUP
+              .unreflectConstructor(c)
+              .asSpreader(Object[].class, c.getParameterCount())
+              .asType(MethodType.methodType(Object.class, Object[].class));
+      return values -> (Object) spread.invokeExact(values);
+    } catch (IllegalAccessException e) {
+      throw inaccessible(raw, e);
+    }
+  }
+
+  private static MethodHandle unreflectGetter(
+      Class<?> raw, String name, java.lang.reflect.Method accessor) {
+    try {
+      makeAccessible(raw, accessor);
+      return LOOKUP.unreflect(accessor).asType(MethodType.methodType(Object.class, Object.class));
+    } catch (IllegalAccessException e) {
+      throw inaccessible(raw, e);
+    }
+  }
+
+  private static void makeAccessible(Class<?> raw, AccessibleObject member) {
+    try {
+      member.setAccessible(true);
+    } catch (RuntimeException e) { // InaccessibleObjectException, SecurityException
+      throw inaccessible(raw, e);
+    }
+  }
+
+  private static IllegalArgumentException inaccessible(Class<?> raw, Exception e) {
+    return new IllegalArgumentException(
+        raw.getName()
+            + ": not accessible to io.switchboard.msgpack (open its package to it: "
+            + e.getMessage()
+            + ")",
+        e);
+  }
+
+  private WireShape shapeOf(Class<?> raw) {
+    MsgpackShape shape = raw.getAnnotation(MsgpackShape.class);
+    return shape == null ? settings.defaultShape() : shape.value();
+  }
+
+  private static void checkIndex(Class<?> owner, String name, int index, Set<Integer> seen) {
+    if (index < 0) {
+      throw new IllegalArgumentException(
+          owner.getName() + "." + name + ": @MsgpackIndex(" + index + ") (expected: >= 0)");
+    }
+    if (index > 4096) {
+      throw new IllegalArgumentException(
+          owner.getName()
+              + "."
+              + name
+              + ": @MsgpackIndex("
+              + index
+              + ") (expected: <= 4096; every gap below it costs a nil byte)");
+    }
+    if (!seen.add(index)) {
+      throw new IllegalArgumentException(
+          owner.getName() + "." + name + ": @MsgpackIndex(" + index + ") is used twice");
+    }
+  }
+
+  private static IllegalArgumentException unsupported(Type type, String where, String problem) {
+    return new IllegalArgumentException(
+        "cannot marshal " + type.getTypeName() + " (at " + where + "): " + problem);
+  }
+}

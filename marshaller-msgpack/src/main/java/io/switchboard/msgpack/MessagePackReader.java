@@ -1,0 +1,236 @@
+package io.switchboard.msgpack;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import org.msgpack.core.MessageFormat;
+import org.msgpack.core.MessageUnpacker;
+import org.msgpack.core.buffer.MessageBuffer;
+import org.msgpack.value.ValueType;
+
+/**
+ * Reads one message for {@link MessagePackCodec#decode}, checking every declared length against the
+ * {@linkplain MessagePackSettings limits} and against the bytes that remain before anything is
+ * allocated. One reader serves one message on one thread.
+ *
+ * <p>Methods throw {@link IOException} (passed on from msgpack-core), msgpack-core's unchecked
+ * exceptions for wrong types or truncated input, and an unchecked exception for a limit or a length
+ * the bytes do not back; the marshaller reports all of them as {@code INVALID_ARGUMENT}.
+ */
+public final class MessagePackReader {
+  private final MessageUnpacker unpacker;
+  private final long size;
+  private final int maxDepth;
+  private final int maxCollectionSize;
+  private final int maxStringBytes;
+  private final int maxBinaryBytes;
+  private int depth;
+
+  MessagePackReader(MessageUnpacker unpacker, long size, MessagePackSettings settings) {
+    this.unpacker = unpacker;
+    this.size = size;
+    this.maxDepth = settings.maxDepth();
+    this.maxCollectionSize = settings.maxCollectionSize();
+    this.maxStringBytes = settings.maxStringBytes();
+    this.maxBinaryBytes = settings.maxBinaryBytes();
+  }
+
+  /**
+   * Returns the underlying unpacker, for what this reader does not offer. Reading through it skips
+   * this reader's checks: declared lengths are then the caller's to check against {@link
+   * #remainingBytes()}.
+   */
+  public MessageUnpacker unpacker() {
+    return unpacker;
+  }
+
+  /** Returns the number of bytes of the message not read yet. */
+  public long remainingBytes() {
+    return size - unpacker.getTotalReadBytes();
+  }
+
+  /**
+   * Consumes a nil if one comes next.
+   *
+   * @return true if a nil was consumed
+   * @throws IOException passed on from msgpack-core
+   */
+  public boolean tryReadNil() throws IOException {
+    return unpacker.tryUnpackNil();
+  }
+
+  /**
+   * Reads a boolean.
+   *
+   * @throws IOException passed on from msgpack-core
+   */
+  public boolean readBoolean() throws IOException {
+    return unpacker.unpackBoolean();
+  }
+
+  /**
+   * Reads an integer that fits in an {@code int}.
+   *
+   * @throws IOException passed on from msgpack-core
+   */
+  public int readInt() throws IOException {
+    return unpacker.unpackInt();
+  }
+
+  /**
+   * Reads an integer that fits in a {@code long}.
+   *
+   * @throws IOException passed on from msgpack-core
+   */
+  public long readLong() throws IOException {
+    return unpacker.unpackLong();
+  }
+
+  /**
+   * Reads a float (32 or 64) or an integer (as some languages, JavaScript among them, write
+   * integral numbers) as a double.
+   *
+   * @throws IOException passed on from msgpack-core
+   */
+  public double readDouble() throws IOException {
+    if (unpacker.getNextFormat().getValueType() == ValueType.INTEGER) {
+      return unpacker.unpackLong();
+    }
+    return unpacker.unpackDouble();
+  }
+
+  /**
+   * Reads a str value, checked against {@code maxStringBytes} and the remaining bytes. Malformed
+   * UTF-8 is replaced with U+FFFD.
+   *
+   * @throws IOException passed on from msgpack-core
+   */
+  public String readString() throws IOException {
+    int length = unpacker.unpackRawStringHeader();
+    if (length == 0) {
+      return "";
+    }
+    checkLength("string", length, maxStringBytes, "maxStringBytes");
+    MessageBuffer payload = unpacker.readPayloadAsReference(length);
+    if (payload.hasArray()) {
+      return new String(payload.array(), payload.arrayOffset(), length, StandardCharsets.UTF_8);
+    }
+    return new String(payload.toByteArray(), StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Reads a bin value, checked against {@code maxBinaryBytes} and the remaining bytes.
+   *
+   * @throws IOException passed on from msgpack-core
+   */
+  public byte[] readBinary() throws IOException {
+    int length = unpacker.unpackBinaryHeader();
+    checkLength("binary", length, maxBinaryBytes, "maxBinaryBytes");
+    return unpacker.readPayload(length);
+  }
+
+  /**
+   * Reads an array header, checked against {@code maxCollectionSize} and the remaining bytes (every
+   * element takes at least one).
+   *
+   * @return the number of elements that follow
+   * @throws IOException passed on from msgpack-core
+   */
+  public int readArrayHeader() throws IOException {
+    int count = unpacker.unpackArrayHeader();
+    checkCount("array", count, 1);
+    return count;
+  }
+
+  /**
+   * Reads an array header that must declare {@code min..max} elements.
+   *
+   * @return the number of elements that follow
+   * @throws IOException passed on from msgpack-core
+   */
+  public int readArrayHeader(int min, int max) throws IOException {
+    int count = readArrayHeader();
+    if (count < min || count > max) {
+      throw new CodecException(
+          "expected an array of "
+              + (min == max ? String.valueOf(min) : min + ".." + max)
+              + " elements, got "
+              + count);
+    }
+    return count;
+  }
+
+  /**
+   * Reads a map header, checked against {@code maxCollectionSize} and the remaining bytes (every
+   * entry takes at least two).
+   *
+   * @return the number of entries that follow
+   * @throws IOException passed on from msgpack-core
+   */
+  public int readMapHeader() throws IOException {
+    int count = unpacker.unpackMapHeader();
+    checkCount("map", count, 2);
+    return count;
+  }
+
+  /**
+   * Skips the next value, however nested, without allocating for it.
+   *
+   * @throws IOException passed on from msgpack-core
+   */
+  public void skipValue() throws IOException {
+    unpacker.skipValue();
+  }
+
+  /** Returns the format of the next value without consuming it. */
+  MessageFormat nextFormat() throws IOException {
+    return unpacker.getNextFormat();
+  }
+
+  /** Enters a nested value; fails past {@code maxDepth}. */
+  void enter() {
+    if (++depth > maxDepth) {
+      throw new CodecException("nesting deeper than maxDepth " + maxDepth);
+    }
+  }
+
+  /** Leaves a nested value. */
+  void exit() {
+    depth--;
+  }
+
+  private void checkLength(String what, int length, int limit, String limitName) {
+    if (length > limit) {
+      throw new CodecException(
+          what + " of " + length + " bytes exceeds " + limitName + " " + limit);
+    }
+    long remaining = remainingBytes();
+    if (length > remaining) {
+      throw new CodecException(
+          "declared "
+              + what
+              + " length "
+              + length
+              + " exceeds the "
+              + remaining
+              + " bytes that remain");
+    }
+  }
+
+  private void checkCount(String what, int count, int minBytesEach) {
+    if (count > maxCollectionSize) {
+      throw new CodecException(
+          what + " of " + count + " elements exceeds maxCollectionSize " + maxCollectionSize);
+    }
+    long remaining = remainingBytes();
+    if ((long) count * minBytesEach > remaining) {
+      throw new CodecException(
+          "declared "
+              + what
+              + " of "
+              + count
+              + " elements cannot fit in the "
+              + remaining
+              + " bytes that remain");
+    }
+  }
+}
