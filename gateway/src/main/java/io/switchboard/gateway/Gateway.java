@@ -1,0 +1,469 @@
+package io.switchboard.gateway;
+
+import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A gRPC gateway: a server of its own that routes every call by its service name to a backend and
+ * passes the messages through as bytes, never parsing them, for unary and all streaming kinds.
+ *
+ * <pre>{@code
+ * Gateway gateway = Gateway.builder()
+ *     .port(8080)
+ *     .route(Route.named("users").service("demo.UserService").target("users:7001").build())
+ *     .route(Route.named("logs").service("demo.logs.*").target("logs:7002").build())
+ *     .authenticator(Authenticator.bearerToken(token))
+ *     .build()
+ *     .start();
+ * ...
+ * gateway.close();
+ * }</pre>
+ *
+ * <p>What crosses the gateway:
+ *
+ * <ul>
+ *   <li><b>Messages</b>, as the transport's own buffers (no per-message {@code byte[]}), one at a
+ *       time per direction and only when the receiving side is ready, so a slow client slows the
+ *       backend and the gateway's memory per call stays within the HTTP/2 windows.
+ *   <li><b>Headers</b> both ways and <b>trailers</b> back, less hop-by-hop headers and, unless
+ *       {@linkplain Builder#forwardCredentials(boolean) told otherwise}, the client's {@code
+ *       authorization}.
+ *   <li><b>The deadline</b>, with the route's {@linkplain Route.Builder#defaultTimeout default} and
+ *       {@linkplain Route.Builder#maxTimeout cap}; <b>cancellation</b> both ways; the backend's
+ *       <b>status</b> code and description unchanged.
+ * </ul>
+ *
+ * <p>The gateway's own answers: {@code UNIMPLEMENTED} naming a service no route matches; {@code
+ * UNAVAILABLE} naming the route when its backend cannot be reached; {@code RESOURCE_EXHAUSTED} for
+ * a message over the route's limit; the {@link Authenticator}'s status for a refused call. It
+ * serves {@code grpc.health.v1.Health}: the empty service name is the gateway itself, and each
+ * route's name and exact service names report whether that route's backend is healthy. {@link
+ * #metrics()} counts calls, failures by code, calls in flight and bytes per route.
+ *
+ * <p>Thread-safe. Listener callbacks run on the transport threads unless an {@linkplain
+ * Builder#executor executor} is given: the gateway's work per message is a hand-over that never
+ * blocks.
+ */
+public final class Gateway implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+
+  /** Time a stopping gateway gives calls in flight to finish before cancelling them. */
+  public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(5);
+
+  private final Settings settings;
+  private final Map<String, RouteHandler> handlers;
+  private final RouteTable table;
+  private final HealthStatusManager health = new HealthStatusManager();
+  private final Object lock = new Object();
+  private Server server;
+  private ScheduledExecutorService healthPoller;
+  private boolean stopped;
+
+  private Gateway(Settings settings) {
+    this.settings = settings;
+    Admission admission = new Admission(settings.authenticator);
+    HeaderPolicy headerPolicy = new HeaderPolicy(settings.forwardCredentials);
+    Map<String, RouteHandler> byName = new LinkedHashMap<>();
+    for (Route route : settings.routes) {
+      byName.put(
+          route.name(),
+          new RouteHandler(route, settings.backends.open(route), admission, headerPolicy));
+    }
+    this.handlers = byName;
+    this.table = new RouteTable(List.copyOf(byName.values()), admission);
+  }
+
+  /** Returns a builder of a gateway. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Binds the port and starts serving.
+   *
+   * @return this gateway
+   * @throws IllegalStateException if it was already started or stopped
+   * @throws UncheckedIOException if the port cannot be bound
+   */
+  public Gateway start() {
+    synchronized (lock) {
+      if (server != null || stopped) {
+        throw new IllegalStateException("gateway: start() already called");
+      }
+      int maxMessage =
+          settings.routes.stream().mapToInt(Route::maxMessageBytes).max().orElseThrow();
+      NettyServerBuilder builder =
+          NettyServerBuilder.forAddress(new InetSocketAddress(settings.bindAddress, settings.port))
+              .fallbackHandlerRegistry(table)
+              .addService(health.getHealthService())
+              .maxInboundMessageSize(maxMessage)
+              .flowControlWindow(settings.flowControlWindowBytes);
+      if (settings.executor == null) {
+        builder.directExecutor();
+      } else {
+        builder.executor(settings.executor);
+      }
+      Server started;
+      try {
+        started = builder.build().start();
+      } catch (IOException e) {
+        shutdownBackends();
+        throw new UncheckedIOException(
+            "gateway: cannot listen on " + settings.bindAddress + ":" + settings.port, e);
+      }
+      server = started;
+      healthPoller =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "switchboard-gateway-health-" + port());
+                t.setDaemon(true);
+                return t;
+              });
+      health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
+      long every = settings.healthCheckInterval.toNanos();
+      healthPoller.scheduleWithFixedDelay(this::updateHealth, 0, every, TimeUnit.NANOSECONDS);
+      log.debug("gateway listening on {} with routes {}", address(), settings.routes);
+      return this;
+    }
+  }
+
+  /**
+   * Returns the port the gateway listens on.
+   *
+   * @throws IllegalStateException if it has not been started
+   */
+  public int port() {
+    return address().getPort();
+  }
+
+  /**
+   * Returns the address the gateway listens on.
+   *
+   * @throws IllegalStateException if it has not been started
+   */
+  public InetSocketAddress address() {
+    synchronized (lock) {
+      if (server == null) {
+        throw new IllegalStateException("gateway: not started (expected: start() first)");
+      }
+      return (InetSocketAddress) server.getListenSockets().get(0);
+    }
+  }
+
+  /** Returns the routes, in the order they were added. */
+  public List<Route> routes() {
+    return settings.routes;
+  }
+
+  /** Returns a snapshot of every route's counters, keyed by route name in route order. */
+  public Map<String, RouteMetrics> metrics() {
+    Map<String, RouteMetrics> snapshot = new LinkedHashMap<>();
+    handlers.forEach((name, handler) -> snapshot.put(name, handler.counters().snapshot()));
+    return snapshot;
+  }
+
+  /** Returns how many calls named a service that no route matches. */
+  public long unroutedCalls() {
+    return table.unroutedCalls();
+  }
+
+  /**
+   * Stops the gateway: refuses new calls, gives calls in flight up to {@code grace} to finish,
+   * cancels the rest, then closes the backends. Idempotent; also valid on a gateway never started.
+   *
+   * @throws NullPointerException if grace is null
+   * @throws IllegalArgumentException if grace is negative
+   */
+  public void stop(Duration grace) {
+    Objects.requireNonNull(grace, "grace");
+    if (grace.isNegative()) {
+      throw new IllegalArgumentException("grace: " + grace + " (expected: >= 0)");
+    }
+    Server toStop;
+    synchronized (lock) {
+      if (stopped) {
+        return;
+      }
+      stopped = true;
+      toStop = server;
+      if (healthPoller != null) {
+        healthPoller.shutdownNow();
+      }
+    }
+    health.enterTerminalState();
+    try {
+      if (toStop != null) {
+        toStop.shutdown();
+        if (!toStop.awaitTermination(grace.toNanos(), TimeUnit.NANOSECONDS)) {
+          toStop.shutdownNow();
+          toStop.awaitTermination(grace.toNanos() + 1_000_000_000L, TimeUnit.NANOSECONDS);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      if (toStop != null) {
+        toStop.shutdownNow();
+      }
+    } finally {
+      shutdownBackends();
+    }
+  }
+
+  /** Stops the gateway with {@link #DEFAULT_SHUTDOWN_GRACE}; see {@link #stop(Duration)}. */
+  @Override
+  public void close() {
+    stop(DEFAULT_SHUTDOWN_GRACE);
+  }
+
+  /** Blocks until the gateway has stopped. */
+  public void awaitTermination() throws InterruptedException {
+    Server s;
+    synchronized (lock) {
+      s = server;
+    }
+    if (s != null) {
+      s.awaitTermination();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Gateway{" + settings.routes + "}";
+  }
+
+  private void updateHealth() {
+    for (RouteHandler handler : handlers.values()) {
+      boolean healthy;
+      try {
+        healthy = handler.backend().isHealthy();
+      } catch (RuntimeException e) {
+        log.warn("health of route {} could not be read", handler.name(), e);
+        healthy = false;
+      }
+      ServingStatus status = healthy ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+      health.setStatus(handler.name(), status);
+      for (String pattern : handler.route().services()) {
+        if (!Route.isPrefix(pattern) && !pattern.equals(Route.DEFAULT_PATTERN)) {
+          health.setStatus(pattern, status);
+        }
+      }
+    }
+  }
+
+  private void shutdownBackends() {
+    for (RouteHandler handler : handlers.values()) {
+      handler.backend().shutdown();
+    }
+    for (RouteHandler handler : handlers.values()) {
+      try {
+        if (!handler.backend().awaitTermination(5, TimeUnit.SECONDS)) {
+          handler.backend().shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        handler.backend().shutdownNow();
+      }
+    }
+  }
+
+  /** The built, immutable settings. */
+  private record Settings(
+      List<Route> routes,
+      InetAddress bindAddress,
+      int port,
+      Authenticator authenticator,
+      boolean forwardCredentials,
+      Executor executor,
+      Duration healthCheckInterval,
+      int flowControlWindowBytes,
+      Backend.Factory backends) {}
+
+  /** Builds a {@link Gateway}; each setter checks its argument at once. Not thread-safe. */
+  public static final class Builder {
+    /** Health reads the pools' state, which is cheap: once a second is fresh for a balancer. */
+    public static final Duration DEFAULT_HEALTH_CHECK_INTERVAL = Duration.ofSeconds(1);
+
+    private final List<Route> routes = new ArrayList<>();
+    private InetAddress bindAddress = InetAddress.getLoopbackAddress();
+    private int port;
+    private Authenticator authenticator;
+    private boolean forwardCredentials;
+    private Executor executor;
+    private Duration healthCheckInterval = DEFAULT_HEALTH_CHECK_INTERVAL;
+    private int flowControlWindowBytes = Route.DEFAULT_FLOW_CONTROL_WINDOW_BYTES;
+    private Backend.Factory backends = Backend::pooled;
+
+    private Builder() {}
+
+    /**
+     * Sets the port to listen on; 0 (the default) picks a free one, read it with {@link #port()}.
+     *
+     * @throws IllegalArgumentException if the port is outside 0..65535
+     */
+    public Builder port(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
+      }
+      this.port = port;
+      return this;
+    }
+
+    /**
+     * Sets the address to listen on. Default: loopback, so that a gateway is never exposed by
+     * accident; pass {@code InetAddress.getByName("0.0.0.0")} to listen on every interface.
+     *
+     * @throws NullPointerException if the address is null
+     */
+    public Builder bindAddress(InetAddress address) {
+      this.bindAddress = Objects.requireNonNull(address, "address");
+      return this;
+    }
+
+    /**
+     * Adds a route.
+     *
+     * @throws NullPointerException if the route is null
+     */
+    public Builder route(Route route) {
+      routes.add(Objects.requireNonNull(route, "route"));
+      return this;
+    }
+
+    /**
+     * Adds routes, in order.
+     *
+     * @throws NullPointerException if the collection or a route is null
+     */
+    public Builder routes(Collection<Route> routes) {
+      routes.forEach(this::route);
+      return this;
+    }
+
+    /**
+     * Sets the hook that admits or refuses each call. Default: none, every call is forwarded (an
+     * open proxy: set one unless the network already restricts who reaches the gateway).
+     *
+     * @throws NullPointerException if the authenticator is null
+     */
+    public Builder authenticator(Authenticator authenticator) {
+      this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
+      return this;
+    }
+
+    /**
+     * Forwards the client's {@code authorization} header to backends. Default false: the client's
+     * credential is for the gateway, and a backend trusts the gateway, not the token.
+     */
+    public Builder forwardCredentials(boolean forward) {
+      this.forwardCredentials = forward;
+      return this;
+    }
+
+    /**
+     * Runs call callbacks (and the authenticator) on this executor instead of the transport
+     * threads. Only needed for an authenticator that blocks; it costs a thread hop per message.
+     *
+     * @throws NullPointerException if the executor is null
+     */
+    public Builder executor(Executor executor) {
+      this.executor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /**
+     * Sets how often each route's backend health is read into the health service. Default 1 s.
+     *
+     * @throws IllegalArgumentException if the interval is under 10 ms or over 1 hour
+     */
+    public Builder healthCheckInterval(Duration interval) {
+      Objects.requireNonNull(interval, "interval");
+      if (interval.toMillis() < 10 || interval.compareTo(Duration.ofHours(1)) > 0) {
+        throw new IllegalArgumentException(
+            "healthCheckInterval: " + interval + " (expected: PT0.01S..PT1H)");
+      }
+      this.healthCheckInterval = interval;
+      return this;
+    }
+
+    /**
+     * Sets the HTTP/2 flow-control window clients get from the gateway, which bounds the request
+     * bytes a call holds in the gateway. Default 1 MiB.
+     *
+     * @throws IllegalArgumentException if the window is under 64 KiB (HTTP/2's initial window)
+     */
+    public Builder flowControlWindowBytes(int bytes) {
+      this.flowControlWindowBytes = Route.checkWindow(bytes);
+      return this;
+    }
+
+    /** Replaces how route backends are opened (tests). */
+    Builder backends(Backend.Factory factory) {
+      this.backends = Objects.requireNonNull(factory, "factory");
+      return this;
+    }
+
+    /**
+     * Builds the gateway and opens a backend channel pool per route (connections are made lazily).
+     *
+     * @throws IllegalStateException if there is no route, two routes share a name, or a service
+     *     pattern is in two routes
+     */
+    public Gateway build() {
+      if (routes.isEmpty()) {
+        throw new IllegalStateException("gateway: no route (expected: at least one route(...))");
+      }
+      Map<String, String> owners = new HashMap<>();
+      Map<String, Route> names = new HashMap<>();
+      for (Route route : routes) {
+        if (names.putIfAbsent(route.name(), route) != null) {
+          throw new IllegalStateException(
+              "gateway: two routes named '" + route.name() + "' (expected: unique names)");
+        }
+        for (String pattern : route.services()) {
+          String owner = owners.putIfAbsent(pattern, route.name());
+          if (owner != null) {
+            throw new IllegalStateException(
+                "gateway: pattern '"
+                    + pattern
+                    + "' in routes '"
+                    + owner
+                    + "' and '"
+                    + route.name()
+                    + "' (expected: each pattern in one route)");
+          }
+        }
+      }
+      return new Gateway(
+          new Settings(
+              List.copyOf(routes),
+              bindAddress,
+              port,
+              authenticator,
+              forwardCredentials,
+              executor,
+              healthCheckInterval,
+              flowControlWindowBytes,
+              backends));
+    }
+  }
+}

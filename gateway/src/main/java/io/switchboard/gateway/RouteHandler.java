@@ -1,0 +1,116 @@
+package io.switchboard.gateway;
+
+import com.google.common.util.concurrent.MoreExecutors;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.Status;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/** Starts the calls of one route: authentication, deadline policy, then a {@link ProxyCall}. */
+final class RouteHandler implements ServerCallHandler<InputStream, InputStream> {
+  private final Route route;
+  private final Backend backend;
+  private final Admission admission;
+  private final HeaderPolicy headerPolicy;
+  private final RouteCounters counters;
+
+  RouteHandler(Route route, Backend backend, Admission admission, HeaderPolicy headerPolicy) {
+    this.route = route;
+    this.backend = backend;
+    this.admission = admission;
+    this.headerPolicy = headerPolicy;
+    this.counters = new RouteCounters(route.name());
+  }
+
+  @Override
+  public ServerCall.Listener<InputStream> startCall(
+      ServerCall<InputStream, InputStream> call, Metadata headers) {
+    counters.callStarted();
+    Status denied = admission.check(call.getMethodDescriptor().getFullMethodName(), headers);
+    if (denied != null) {
+      call.close(denied, new Metadata());
+      counters.callClosed(denied.getCode());
+      return Admission.IGNORE;
+    }
+    // Listener callbacks of the backend call run on its transport thread: they only hand bytes on.
+    CallOptions options =
+        CallOptions.DEFAULT
+            .withExecutor(MoreExecutors.directExecutor())
+            .withDeadline(deadlineFor(Context.current().getDeadline()));
+    ClientCall<InputStream, InputStream> backendCall =
+        backend.channel().newCall(call.getMethodDescriptor(), options);
+    ProxyCall proxy = new ProxyCall(call, backendCall, this);
+    proxy.start(headerPolicy.toBackend(headers));
+    return proxy.clientListener;
+  }
+
+  /** Returns the backend call's deadline: the client's, else the default, capped by the max. */
+  Deadline deadlineFor(Deadline fromClient) {
+    Deadline deadline = fromClient;
+    if (deadline == null && route.defaultTimeout().isPresent()) {
+      deadline = after(route.defaultTimeout().get());
+    }
+    if (route.maxTimeout().isPresent()) {
+      Deadline cap = after(route.maxTimeout().get());
+      deadline = deadline == null ? cap : deadline.minimum(cap);
+    }
+    return deadline;
+  }
+
+  private static Deadline after(Duration timeout) {
+    return Deadline.after(timeout.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * Returns the status for the client. The backend's own statuses pass unchanged; an UNAVAILABLE
+   * that never reached a backend (no headers, no trailers: the gateway's channel failed to connect)
+   * is described with the route and its target.
+   */
+  Status describeBackendFailure(Status status, Metadata trailers, boolean headersReceived) {
+    if (status.getCode() != Status.Code.UNAVAILABLE
+        || headersReceived
+        || !trailers.keys().isEmpty()) {
+      return status;
+    }
+    return Status.UNAVAILABLE
+        .withDescription(
+            "route "
+                + route.name()
+                + ": backend "
+                + route.target()
+                + " unavailable: "
+                + status.getDescription())
+        .withCause(status.getCause());
+  }
+
+  String name() {
+    return route.name();
+  }
+
+  Route route() {
+    return route;
+  }
+
+  Backend backend() {
+    return backend;
+  }
+
+  int maxMessageBytes() {
+    return route.maxMessageBytes();
+  }
+
+  HeaderPolicy headerPolicy() {
+    return headerPolicy;
+  }
+
+  RouteCounters counters() {
+    return counters;
+  }
+}
