@@ -1,5 +1,22 @@
 /**
- * Backpressure-aware stream helpers, idle cleanup and catch-up subscriptions (to be built: issue
- * 6).
+ * Backpressure-aware gRPC streams for grpc-java: nothing buffers past a bound.
+ *
+ * <ul>
+ *   <li>{@link io.switchboard.stream.FlowControlledSender}: outbound, writes only while the call is
+ *       ready; a buffer bounded by count and bytes with an {@link
+ *       io.switchboard.stream.OverflowStrategy}; drops counted.
+ *   <li>{@link io.switchboard.stream.StreamReceiver}: inbound, manual flow control with a bounded,
+ *       adaptive window; callback or blocking-iterator style.
+ *   <li>{@link io.switchboard.stream.Coalescer}: adaptive batching, singles when idle and batches
+ *       under load.
+ *   <li>{@link io.switchboard.stream.StreamRegistry}: active streams as a snapshot, an idle reaper,
+ *       exactly-once cleanup.
+ *   <li>{@link io.switchboard.stream.EventLog} and {@link
+ *       io.switchboard.stream.CatchUpSubscription}: replay from a sequence or a time, then live,
+ *       with no gap and no duplicate.
+ *   <li>{@link io.switchboard.stream.FlowAdapters} and {@link
+ *       io.switchboard.stream.StreamPublisher}: {@link java.util.concurrent.Flow} interop with
+ *       demand tied to the transport.
+ * </ul>
  */
 package io.switchboard.stream;

@@ -1,0 +1,556 @@
+package io.switchboard.stream;
+
+import io.grpc.Status;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.LongFunction;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Replays an {@link EventLog} from a sequence number (or a time) to a gRPC stream, then follows it
+ * live, with no gap and no duplicate even while events are appended concurrently, at the pace the
+ * stream can take.
+ *
+ * <pre>{@code
+ * FlowControlledSender<LogLine> sender = FlowControlledSender.create(responses, settings);
+ * CatchUpSubscription<LogLine> subscription =
+ *     CatchUpSubscription.builder(log, sender, event -> event.payload().withSequence(event.sequence()))
+ *         .fromSequence(request.fromSequence())
+ *         .filter(line -> line.level() >= request.minLevel())
+ *         .checkpoints(1_000, seq -> LogLine.checkpoint(seq))
+ *         .start();
+ * }</pre>
+ *
+ * <p><b>How.</b> The subscription reads history from the store a page at a time, and only while the
+ * sender {@linkplain FlowControlledSender#isWritable() can write at once}: a slow reader slows the
+ * replay instead of filling memory. When it has read everything stored, it registers for live
+ * events under the log's append lock (so no append can fall between its last read and its first
+ * live event) and takes appended events from a bounded live buffer. Every event is checked against
+ * the next expected sequence: one already seen is skipped, one after a gap sends the subscription
+ * back to the store. When a slow subscriber's live buffer overflows, the log unhooks it and it
+ * catches up from the store again instead of losing events; only when the events it needs were
+ * evicted meanwhile does the stream end, with {@code OUT_OF_RANGE}.
+ *
+ * <p><b>Ending.</b> A start sequence older than the oldest retained event ends the stream with
+ * {@code OUT_OF_RANGE} naming the earliest available sequence. {@link #close()} stops the
+ * subscription (the stream stays open, for the caller to end); a cancelled stream stops it too.
+ *
+ * <p><b>Filtering.</b> Events the filter leaves out are not sent; with {@linkplain
+ * Builder#checkpoints checkpoints} a checkpoint message goes out after every {@code n} events
+ * skipped in a row (since the last event or checkpoint sent), carrying the sequence of the last
+ * one, so a client can resume after it without replaying what it filtered out.
+ *
+ * <p><b>Threads.</b> Reading and sending run on the executor ({@link ForkJoinPool#commonPool()} by
+ * default; give a store that blocks an executor of its own), one task per subscription at a time.
+ * The mapping, filter and checkpoint functions run there too; an exception from any of them ends
+ * the stream with {@code INTERNAL} (after what was already sent).
+ *
+ * @param <E> the event payload type
+ */
+public final class CatchUpSubscription<E> implements AutoCloseable {
+  private static final Logger logger = LoggerFactory.getLogger(CatchUpSubscription.class);
+
+  /**
+   * Default live buffer: 1,024 events, the sender's default buffer: a subscriber further behind
+   * than that reads from the store, which holds the events anyway.
+   */
+  public static final int DEFAULT_LIVE_BUFFER = 1024;
+
+  /** Default history page: 256 events per store read, few reads without holding much memory. */
+  public static final int DEFAULT_PAGE_SIZE = 256;
+
+  private final EventLog<E> log;
+  private final Sink<E, ?> sink;
+  private final Predicate<? super E> filter;
+  private final long checkpointEvery;
+  private final int pageSize;
+  private final Executor executor;
+  private final Live<E> liveHandle;
+  private final boolean pushLive;
+  private final AtomicInteger wip = new AtomicInteger();
+
+  // Confined to the pump (one at a time, ordered by wip), or, once pushing live, to appenders
+  // (one at a time, under the log's append lock, which the switch to live happens under).
+  private long nextSequence;
+  private ArrayDeque<Event<E>> page = new ArrayDeque<>();
+  private volatile boolean live;
+  private long skippedSinceCheckpoint;
+
+  // Read by stats() from other threads.
+  private volatile long delivered;
+  private volatile long skipped;
+  private volatile long checkpoints;
+  private volatile long replayed;
+  private volatile long fallbacks;
+  private volatile long nextSequenceSeen;
+  private volatile boolean liveSeen;
+  private volatile boolean closed;
+
+  private CatchUpSubscription(Builder<E, ?> b, Sink<E, ?> sink, long start) {
+    this.log = b.log;
+    this.sink = sink;
+    this.filter = b.filter;
+    this.checkpointEvery = b.checkpointEvery;
+    this.pageSize = b.pageSize;
+    this.executor = b.executor;
+    this.pushLive = b.pushLive;
+    this.liveHandle = new Live<>(b.liveBuffer, this::schedule, b.pushLive ? this::push : null);
+    this.nextSequence = start;
+    this.nextSequenceSeen = start;
+  }
+
+  /**
+   * Starts building a subscription that sends to {@code sender}, turning each event into a message
+   * with {@code toMessage}.
+   *
+   * @throws NullPointerException if an argument is null
+   */
+  public static <E, T> Builder<E, T> builder(
+      EventLog<E> log,
+      FlowControlledSender<T> sender,
+      Function<? super Event<E>, ? extends T> toMessage) {
+    return new Builder<>(log, sender, toMessage);
+  }
+
+  /** Stops the subscription; the stream stays open. Idempotent. */
+  @Override
+  public void close() {
+    closed = true;
+    log.removeLive(liveHandle);
+    liveHandle.clear();
+  }
+
+  /** Returns true once closed, by {@link #close()}, an error, or the stream ending. */
+  public boolean isClosed() {
+    return closed;
+  }
+
+  /** Returns a snapshot of the subscription's progress. */
+  public SubscriptionStats stats() {
+    return new SubscriptionStats(
+        nextSequenceSeen, delivered, skipped, checkpoints, replayed, fallbacks, liveSeen);
+  }
+
+  private void schedule() {
+    if (wip.getAndIncrement() == 0) {
+      try {
+        executor.execute(this::pump);
+      } catch (RuntimeException rejected) {
+        wip.set(0);
+        end(Status.UNAVAILABLE.withDescription("subscription executor rejected the task"));
+      }
+    }
+  }
+
+  private void pump() {
+    int missed = 1;
+    for (; ; ) {
+      try {
+        pumpOnce();
+      } catch (RuntimeException e) {
+        logger.warn("catch-up subscription failed", e);
+        end(
+            Status.INTERNAL.withDescription(
+                "catch-up subscription failed at sequence "
+                    + nextSequence
+                    + ": "
+                    + e.getClass().getSimpleName()));
+      }
+      missed = wip.addAndGet(-missed);
+      if (missed == 0) {
+        return;
+      }
+    }
+  }
+
+  private void pumpOnce() {
+    if (closed) {
+      return;
+    }
+    if (sink.sender.isDone()) {
+      close();
+      return;
+    }
+    while (!closed && !(live && pushLive)) {
+      if (!sink.flushPending()) {
+        return; // The stream cannot take more now; the writable handler brings us back.
+      }
+      Event<E> event = next();
+      if (event == null) {
+        return;
+      }
+      deliver(event, false);
+    }
+  }
+
+  /**
+   * Sends (or skips) one event in sequence order: pulled events are written only when the stream
+   * can take them at once (else kept pending), pushed ones go through the sender's strategy.
+   * Returns false after a gap (it fell back to the store).
+   */
+  private boolean deliver(Event<E> event, boolean push) {
+    if (event.sequence() < nextSequence) {
+      return true; // Seen already (a live event that was also read from the store).
+    }
+    if (event.sequence() > nextSequence) {
+      fallBack(); // A gap: should not happen, but the store has the truth.
+      return false;
+    }
+    nextSequence = event.sequence() + 1;
+    nextSequenceSeen = nextSequence;
+    if (filter.test(event.payload())) {
+      sink.event(event, push);
+      skippedSinceCheckpoint = 0; // A delivered event tells the client where it is.
+      delivered++;
+      if (!live) {
+        replayed++;
+      }
+    } else {
+      skipped++;
+      if (checkpointEvery > 0 && ++skippedSinceCheckpoint >= checkpointEvery) {
+        skippedSinceCheckpoint = 0;
+        sink.checkpoint(event.sequence(), push);
+        checkpoints++;
+      }
+    }
+    return true;
+  }
+
+  /** Live push: runs on the appending thread, under the log's append lock. */
+  private void push(Event<E> event) {
+    if (closed || !live) {
+      return;
+    }
+    try {
+      if (!deliver(event, true)) {
+        schedule(); // Fell back after a gap: the pump reads the store again.
+      }
+    } catch (RuntimeException e) {
+      logger.warn("catch-up subscription failed", e);
+      end(
+          Status.INTERNAL.withDescription(
+              "catch-up subscription failed at sequence "
+                  + event.sequence()
+                  + ": "
+                  + e.getClass().getSimpleName()));
+    }
+  }
+
+  /** Returns the next event to look at, or null if none is available now. */
+  private Event<E> next() {
+    if (live) {
+      if (liveHandle.overflowed()) {
+        fallBack();
+      } else {
+        return liveHandle.poll();
+      }
+    }
+    for (; ; ) {
+      if (!page.isEmpty()) {
+        return page.pollFirst();
+      }
+      long first = log.firstSequence();
+      if (nextSequence < first) {
+        end(
+            Status.OUT_OF_RANGE.withDescription(
+                "sequence "
+                    + nextSequence
+                    + " is no longer retained; the earliest available is "
+                    + first
+                    + " (the newest is "
+                    + log.lastSequence()
+                    + "); resubscribe from "
+                    + first
+                    + " or later"));
+        return null;
+      }
+      List<Event<E>> read = log.store().read(nextSequence, pageSize);
+      if (!read.isEmpty()) {
+        page = new ArrayDeque<>(read);
+        continue;
+      }
+      liveHandle.reset();
+      live = true; // Before registering: a push may come as soon as it is registered.
+      liveSeen = true;
+      if (log.goLiveIfCaughtUp(liveHandle, nextSequence)) {
+        return pushLive ? null : liveHandle.poll();
+      }
+      live = false;
+      liveSeen = false;
+    }
+  }
+
+  private void fallBack() {
+    log.removeLive(liveHandle);
+    liveHandle.clear();
+    live = false;
+    liveSeen = false;
+    fallbacks++;
+    page.clear();
+  }
+
+  private void end(Status status) {
+    close();
+    try {
+      sink.sender.fail(status.asRuntimeException());
+    } catch (IllegalStateException alreadyEnded) {
+      // The caller ended the stream first.
+    }
+  }
+
+  /** The subscription's live side: a bounded buffer the log fills on append. */
+  static final class Live<E> {
+    private final int capacity;
+    private final Runnable onEvent;
+    private final Consumer<Event<E>> push;
+    private final ArrayDeque<Event<E>> buffer = new ArrayDeque<>();
+    private boolean overflowed;
+
+    Live(int capacity, Runnable onEvent, Consumer<Event<E>> push) {
+      this.capacity = capacity;
+      this.onEvent = onEvent;
+      this.push = push;
+    }
+
+    /** Called under the log's append lock. Returns false (and keeps nothing) on overflow. */
+    boolean offer(Event<E> event) {
+      if (push != null) {
+        push.accept(event);
+        return true;
+      }
+      synchronized (this) {
+        if (buffer.size() >= capacity) {
+          buffer.clear();
+          overflowed = true;
+        } else {
+          buffer.addLast(event);
+        }
+      }
+      onEvent.run();
+      return !overflowed();
+    }
+
+    synchronized Event<E> poll() {
+      return buffer.pollFirst();
+    }
+
+    synchronized boolean overflowed() {
+      return overflowed;
+    }
+
+    synchronized void reset() {
+      buffer.clear();
+      overflowed = false;
+    }
+
+    synchronized void clear() {
+      buffer.clear();
+    }
+  }
+
+  /** Turns events and checkpoints into messages for the sender. */
+  private static final class Sink<E, T> {
+    final FlowControlledSender<T> sender;
+    final Function<? super Event<E>, ? extends T> toMessage;
+    final LongFunction<? extends T> toCheckpoint;
+    private T pending; // a pulled message the stream could not take yet (pump-confined)
+
+    Sink(
+        FlowControlledSender<T> sender,
+        Function<? super Event<E>, ? extends T> toMessage,
+        LongFunction<? extends T> toCheckpoint) {
+      this.sender = sender;
+      this.toMessage = toMessage;
+      this.toCheckpoint = toCheckpoint;
+    }
+
+    void event(Event<E> event, boolean push) {
+      emit(Objects.requireNonNull(toMessage.apply(event), "toMessage returned null"), push);
+    }
+
+    void checkpoint(long sequence, boolean push) {
+      emit(
+          Objects.requireNonNull(toCheckpoint.apply(sequence), "toCheckpoint returned null"), push);
+    }
+
+    private void emit(T message, boolean push) {
+      if (push) {
+        sender.send(message);
+      } else if (!sender.trySendNow(message)) {
+        pending = message;
+      }
+    }
+
+    /** Writes the pending message if the stream can take it; true when nothing is pending. */
+    boolean flushPending() {
+      if (pending != null && sender.trySendNow(pending)) {
+        pending = null;
+      }
+      return pending == null;
+    }
+  }
+
+  /**
+   * Builds and starts a {@link CatchUpSubscription}. Each setter checks its argument at once.
+   *
+   * @param <E> the event payload type
+   * @param <T> the message type of the stream
+   */
+  public static final class Builder<E, T> {
+    private final EventLog<E> log;
+    private final FlowControlledSender<T> sender;
+    private final Function<? super Event<E>, ? extends T> toMessage;
+    private Long fromSequence;
+    private Instant fromTime;
+    private Predicate<? super E> filter = e -> true;
+    private long checkpointEvery;
+    private LongFunction<? extends T> toCheckpoint;
+    private int liveBuffer = DEFAULT_LIVE_BUFFER;
+    private int pageSize = DEFAULT_PAGE_SIZE;
+    private Executor executor = ForkJoinPool.commonPool();
+    private boolean pushLive;
+
+    private Builder(
+        EventLog<E> log,
+        FlowControlledSender<T> sender,
+        Function<? super Event<E>, ? extends T> toMessage) {
+      this.log = Objects.requireNonNull(log, "log");
+      this.sender = Objects.requireNonNull(sender, "sender");
+      this.toMessage = Objects.requireNonNull(toMessage, "toMessage");
+    }
+
+    /**
+     * Starts with the event of this sequence (inclusive). Without a start, the subscription begins
+     * after the newest event at {@link #start()}: live only.
+     *
+     * @throws IllegalArgumentException if {@code sequence < 1}
+     */
+    public Builder<E, T> fromSequence(long sequence) {
+      if (sequence < 1) {
+        throw new IllegalArgumentException("fromSequence: " + sequence + " (expected: >= 1)");
+      }
+      this.fromSequence = sequence;
+      this.fromTime = null;
+      return this;
+    }
+
+    /**
+     * Starts with the first event appended at or after {@code time}.
+     *
+     * @throws NullPointerException if the time is null
+     */
+    public Builder<E, T> fromTime(Instant time) {
+      this.fromTime = Objects.requireNonNull(time, "fromTime");
+      this.fromSequence = null;
+      return this;
+    }
+
+    /**
+     * Sends only events whose payload passes the filter.
+     *
+     * @throws NullPointerException if the filter is null
+     */
+    public Builder<E, T> filter(Predicate<? super E> filter) {
+      this.filter = Objects.requireNonNull(filter, "filter");
+      return this;
+    }
+
+    /**
+     * Sends a checkpoint message after every {@code everySkipped} events the filter left out, made
+     * by {@code toCheckpoint} from the sequence of the last one skipped.
+     *
+     * @throws IllegalArgumentException if {@code everySkipped < 1}
+     * @throws NullPointerException if the function is null
+     */
+    public Builder<E, T> checkpoints(long everySkipped, LongFunction<? extends T> toCheckpoint) {
+      if (everySkipped < 1) {
+        throw new IllegalArgumentException("everySkipped: " + everySkipped + " (expected: >= 1)");
+      }
+      this.checkpointEvery = everySkipped;
+      this.toCheckpoint = Objects.requireNonNull(toCheckpoint, "toCheckpoint");
+      return this;
+    }
+
+    /**
+     * Sets how many live events may wait for a subscriber before it falls back to the store.
+     *
+     * @throws IllegalArgumentException if {@code events < 1}
+     */
+    public Builder<E, T> liveBuffer(int events) {
+      if (events < 1) {
+        throw new IllegalArgumentException("liveBuffer: " + events + " (expected: >= 1)");
+      }
+      this.liveBuffer = events;
+      return this;
+    }
+
+    /**
+     * Sets how many events one store read returns at most.
+     *
+     * @throws IllegalArgumentException if {@code events < 1}
+     */
+    public Builder<E, T> pageSize(int events) {
+      if (events < 1) {
+        throw new IllegalArgumentException("pageSize: " + events + " (expected: >= 1)");
+      }
+      this.pageSize = events;
+      return this;
+    }
+
+    /**
+     * Once caught up, hands each new event to the sender on the appending thread (under the log's
+     * append lock) instead of waiting until the sender can write: the sender's {@link
+     * OverflowStrategy} then decides what a slow subscriber loses ({@code DROP_OLDEST}, {@code
+     * DROP_LOWEST_PRIORITY}: drops counted by the sender) or whether appends wait for it ({@code
+     * BLOCK}: every append waits up to the block timeout). The replay of history stays lossless
+     * either way. By default live events wait in the bounded live buffer and a subscriber that
+     * falls behind catches up from the store, losing nothing.
+     */
+    public Builder<E, T> pushLive() {
+      this.pushLive = true;
+      return this;
+    }
+
+    /**
+     * Sets where the subscription reads and sends.
+     *
+     * @throws NullPointerException if the executor is null
+     */
+    public Builder<E, T> executor(Executor executor) {
+      this.executor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /**
+     * Starts the subscription: it takes the sender's {@linkplain
+     * FlowControlledSender#setOnWritableHandler writable handler} and begins replaying.
+     *
+     * @return the running subscription
+     */
+    public CatchUpSubscription<E> start() {
+      long start;
+      if (fromSequence != null) {
+        start = fromSequence;
+      } else if (fromTime != null) {
+        start = log.store().sequenceAt(fromTime);
+      } else {
+        start = log.lastSequence() + 1;
+      }
+      Sink<E, T> sink = new Sink<>(sender, toMessage, toCheckpoint);
+      CatchUpSubscription<E> subscription = new CatchUpSubscription<>(this, sink, start);
+      sender.setOnWritableHandler(subscription::schedule);
+      sender.whenDone().thenRun(subscription::close);
+      subscription.schedule();
+      return subscription;
+    }
+  }
+}

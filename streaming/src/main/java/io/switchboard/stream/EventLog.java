@@ -1,0 +1,133 @@
+package io.switchboard.stream;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * An append-only log of events with sequence numbers, which {@link CatchUpSubscription}s replay and
+ * then follow live. Events are kept by an {@link EventStore}: by default in memory, the newest
+ * {@code retention} events.
+ *
+ * <pre>{@code
+ * EventLog<LogLine> log = EventLog.inMemory(100_000);
+ * long seq = log.append(line).sequence();
+ * }</pre>
+ *
+ * <p>Appends go through this log (one at a time, in sequence order, to the store and to every live
+ * subscriber's bounded buffer); reads go to the store. Thread-safe.
+ *
+ * @param <E> the payload type
+ */
+public final class EventLog<E> {
+  /**
+   * Default in-memory retention: 100,000 events, about 10 MB of 100-byte events: minutes of history
+   * at thousands of events a second, for a reconnecting subscriber to catch up from.
+   */
+  public static final int DEFAULT_RETENTION = 100_000;
+
+  private final EventStore<E> store;
+  private final Clock clock;
+  private final ReentrantLock appendLock = new ReentrantLock();
+  private final CopyOnWriteArrayList<CatchUpSubscription.Live<E>> live =
+      new CopyOnWriteArrayList<>();
+  private Instant lastTimestamp = Instant.MIN;
+
+  private EventLog(EventStore<E> store, Clock clock) {
+    this.store = store;
+    this.clock = clock;
+  }
+
+  /**
+   * Returns a log that keeps the newest {@code retention} events in memory.
+   *
+   * @throws IllegalArgumentException if {@code retention < 1}
+   */
+  public static <E> EventLog<E> inMemory(int retention) {
+    return new EventLog<>(EventStore.inMemory(retention), Clock.systemUTC());
+  }
+
+  /**
+   * Returns a log over the given store (which must be used only through this log for appends).
+   *
+   * @throws NullPointerException if the store is null
+   */
+  public static <E> EventLog<E> over(EventStore<E> store) {
+    return new EventLog<>(Objects.requireNonNull(store, "store"), Clock.systemUTC());
+  }
+
+  /**
+   * Appends an event and hands it to every live subscriber. Timestamps never go backwards, even if
+   * the wall clock does.
+   *
+   * @return the stored event, with its sequence number
+   * @throws NullPointerException if the payload is null
+   * @throws RuntimeException whatever the store throws; nothing is then delivered
+   */
+  public Event<E> append(E payload) {
+    Objects.requireNonNull(payload, "payload");
+    appendLock.lock();
+    try {
+      Instant now = clock.instant();
+      if (now.isBefore(lastTimestamp)) {
+        now = lastTimestamp;
+      }
+      Event<E> event = store.append(payload, now);
+      lastTimestamp = now;
+      for (CatchUpSubscription.Live<E> subscriber : live) {
+        if (!subscriber.offer(event)) {
+          live.remove(subscriber); // It fell behind: it catches up from the store instead.
+        }
+      }
+      return event;
+    } finally {
+      appendLock.unlock();
+    }
+  }
+
+  /** Returns the sequence of the oldest retained event ({@code lastSequence() + 1} if none). */
+  public long firstSequence() {
+    return store.firstSequence();
+  }
+
+  /** Returns the sequence of the newest event, 0 before the first. */
+  public long lastSequence() {
+    return store.lastSequence();
+  }
+
+  /** Returns the store. */
+  public EventStore<E> store() {
+    return store;
+  }
+
+  /** Returns the number of subscribers following the log live (not catching up). */
+  public int liveSubscribers() {
+    return live.size();
+  }
+
+  /**
+   * Registers a subscriber for live events if it has read everything stored up to {@code
+   * nextSequence}; done under the append lock, so no event can slip between its last read and its
+   * first live event.
+   *
+   * @return true if it is now live; false if more events must be read from the store first
+   */
+  boolean goLiveIfCaughtUp(CatchUpSubscription.Live<E> subscriber, long nextSequence) {
+    appendLock.lock();
+    try {
+      if (store.lastSequence() >= nextSequence) {
+        return false;
+      }
+      live.add(subscriber);
+      return true;
+    } finally {
+      appendLock.unlock();
+    }
+  }
+
+  void removeLive(CatchUpSubscription.Live<E> subscriber) {
+    live.remove(subscriber);
+  }
+}

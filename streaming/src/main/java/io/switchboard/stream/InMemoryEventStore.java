@@ -1,0 +1,72 @@
+package io.switchboard.stream;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A bounded ring of the newest events. */
+final class InMemoryEventStore<E> implements EventStore<E> {
+  private final Event<?>[] ring;
+  private long last; // sequence of the newest event, 0 when empty
+  private int size;
+
+  InMemoryEventStore(int maxEvents) {
+    if (maxEvents < 1) {
+      throw new IllegalArgumentException("maxEvents: " + maxEvents + " (expected: >= 1)");
+    }
+    this.ring = new Event<?>[maxEvents];
+  }
+
+  @Override
+  public synchronized Event<E> append(E payload, Instant timestamp) {
+    Event<E> event = new Event<>(last + 1, timestamp, payload);
+    ring[(int) (event.sequence() % ring.length)] = event;
+    last = event.sequence();
+    if (size < ring.length) {
+      size++;
+    }
+    return event;
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public synchronized List<Event<E>> read(long fromSequence, int maxEvents) {
+    long from = Math.max(fromSequence, firstSequence());
+    if (from > last || maxEvents <= 0) {
+      return List.of();
+    }
+    int n = (int) Math.min(maxEvents, last - from + 1);
+    List<Event<E>> page = new ArrayList<>(n);
+    for (long s = from; s < from + n; s++) {
+      page.add((Event<E>) ring[(int) (s % ring.length)]);
+    }
+    return page;
+  }
+
+  @Override
+  public synchronized long firstSequence() {
+    return last - size + 1;
+  }
+
+  @Override
+  public synchronized long lastSequence() {
+    return last;
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public synchronized long sequenceAt(Instant time) {
+    long lo = firstSequence();
+    long hi = last + 1;
+    while (lo < hi) {
+      long mid = (lo + hi) >>> 1;
+      Event<E> e = (Event<E>) ring[(int) (mid % ring.length)];
+      if (e.timestamp().isBefore(time)) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+}

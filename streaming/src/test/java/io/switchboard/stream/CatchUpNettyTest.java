@@ -1,0 +1,305 @@
+package io.switchboard.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.switchboard.core.MethodSpec;
+import io.switchboard.core.RpcClient;
+import io.switchboard.core.ServiceBinder;
+import io.switchboard.core.ServiceSpec;
+import io.switchboard.stream.TestMessages.Msg;
+import io.switchboard.stream.TestMessages.Req;
+import io.switchboard.testing.GrpcExtension;
+import io.switchboard.testing.TestServer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongPredicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Catch-up subscriptions over real Netty, with appends racing the replay. */
+class CatchUpNettyTest {
+  static final ServiceSpec SERVICE = ServiceSpec.named("test.CatchUp");
+  static final MethodSpec<Req, Msg> SUBSCRIBE =
+      SERVICE.serverStreaming("Subscribe", TestMessages.REQ, TestMessages.MSG);
+
+  static final int EVENT = 0;
+  static final int CHECKPOINT = 1;
+  static final LongPredicate EVERY_THIRD = v -> v % 3 == 0;
+
+  @RegisterExtension final GrpcExtension grpc = new GrpcExtension();
+
+  private final AtomicReference<EventLog<Long>> log = new AtomicReference<>();
+  private final AtomicReference<CatchUpSubscription<Long>> lastSubscription =
+      new AtomicReference<>();
+  private final AtomicLong fallbacks = new AtomicLong();
+  private final AtomicReference<FlowControlledSender<Msg>> lastSender = new AtomicReference<>();
+  private final ExecutorService appender = Executors.newSingleThreadExecutor();
+
+  @AfterEach
+  void stopAppender() throws InterruptedException {
+    appender.shutdownNow();
+    assertThat(appender.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+  }
+
+  /** tag: "all" or "third"; count: the start sequence, or 0 for "from a time" in the tag. */
+  private void subscribe(Req req, StreamObserver<Msg> responses) {
+    boolean push = req.tag().equals("push");
+    FlowControlledSender<Msg> sender =
+        FlowControlledSender.create(
+            (ServerCallStreamObserver<Msg>) responses,
+            SenderSettings.<Msg>builder()
+                .maxBufferedMessages(64)
+                .overflowStrategy(push ? OverflowStrategy.DROP_OLDEST : OverflowStrategy.BLOCK)
+                .build());
+    lastSender.set(sender);
+    CatchUpSubscription.Builder<Long, Msg> builder =
+        CatchUpSubscription.builder(
+                log.get(), sender, e -> new Msg(EVENT, e.sequence(), 0, bytes(e.payload())))
+            .liveBuffer(8) // small: slow readers fall back to the store often
+            .pageSize(32)
+            .checkpoints(50, seq -> new Msg(CHECKPOINT, seq, 0, new byte[0]));
+    if (req.tag().startsWith("time:")) {
+      builder.fromTime(Instant.parse(req.tag().substring(5)));
+    } else {
+      builder.fromSequence(req.count());
+      if (req.tag().equals("third")) {
+        builder.filter(v -> EVERY_THIRD.test(v));
+      }
+      if (push) {
+        builder.pushLive();
+      }
+    }
+    CatchUpSubscription<Long> subscription = builder.start();
+    lastSubscription.set(subscription);
+    sender.whenDone().thenRun(() -> fallbacks.addAndGet(subscription.stats().fallbacks()));
+  }
+
+  private static byte[] bytes(long v) {
+    return java.nio.ByteBuffer.allocate(8).putLong(v).array();
+  }
+
+  private TestServer start() {
+    return grpc.nettyServer(
+        ServiceBinder.forService(SERVICE).serverStreaming(SUBSCRIBE, this::subscribe).build());
+  }
+
+  @Test
+  void replayThenLiveHasNoGapNoDuplicateUnderConcurrentAppends() throws Exception {
+    TestServer server = start();
+    RpcClient client = RpcClient.create(server.newChannel());
+    int runs = 40;
+    for (int run = 0; run < runs; run++) {
+      boolean filtered = run % 2 == 1;
+      oneRun(client, filtered, run);
+    }
+    // The randomized timing must have exercised the overflow → catch-up path at least once.
+    assertThat(fallbacks.get()).isPositive();
+  }
+
+  private void oneRun(RpcClient client, boolean filtered, int run) throws Exception {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    EventLog<Long> events = EventLog.inMemory(100_000);
+    log.set(events);
+    int history = random.nextInt(0, 300);
+    for (int i = 0; i < history; i++) {
+      events.append(random.nextLong(1_000_000));
+    }
+    int appends = random.nextInt(200, 1500);
+    CompletableFuture<Void> appended =
+        CompletableFuture.runAsync(
+            () -> {
+              ThreadLocalRandom r = ThreadLocalRandom.current();
+              for (int i = 0; i < appends; i++) {
+                events.append(r.nextLong(1_000_000));
+                if (r.nextInt(50) == 0) {
+                  LockSupport.parkNanos(r.nextLong(1, 300_000));
+                }
+              }
+            },
+            appender);
+    long from = 1 + random.nextLong(Math.max(1, history + appends / 4));
+    StreamReceiver<Msg> receiver =
+        StreamReceiver.forClient(ReceiverSettings.builder().initialWindow(8).build());
+    client.serverStreaming(
+        SUBSCRIBE, new Req(from, filtered ? "third" : "all"), receiver.clientObserver());
+
+    appended.get(30, TimeUnit.SECONDS);
+    List<Long> expected = new ArrayList<>();
+    for (Event<Long> e : events.store().read(from, Integer.MAX_VALUE)) {
+      if (!filtered || EVERY_THIRD.test(e.payload())) {
+        expected.add(e.sequence());
+      }
+    }
+    List<Long> received = new ArrayList<>();
+    long lastCheckpoint = 0;
+    long lastEvent = 0;
+    while (received.size() < expected.size()) {
+      Msg m = receiver.poll(Duration.ofSeconds(20));
+      assertThat(m)
+          .as("run %d: message %d of %d", run, received.size(), expected.size())
+          .isNotNull();
+      if (m.producer() == CHECKPOINT) {
+        assertThat(m.seq()).isGreaterThan(Math.max(lastCheckpoint, lastEvent));
+        lastCheckpoint = m.seq();
+        continue;
+      }
+      received.add(m.seq());
+      lastEvent = m.seq();
+      if (random.nextInt(20) == 0) {
+        LockSupport.parkNanos(random.nextLong(1, 2_000_000)); // a reader that stalls now and then
+      }
+    }
+    assertThat(received)
+        .as("run %d (filtered: %s, from %d)", run, filtered, from)
+        .isEqualTo(expected);
+    receiver.cancel("test run done");
+    awaitNoLiveSubscribers(events);
+  }
+
+  private static void awaitNoLiveSubscribers(EventLog<?> events) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (events.liveSubscribers() > 0) {
+      assertThat(System.nanoTime()).as("live subscriber not removed").isLessThan(deadline);
+      Thread.sleep(5); // polling a condition with a deadline
+    }
+  }
+
+  @Test
+  void pushLiveReplaysHistoryLosslesslyThenDropsOldestForASlowReader() throws Exception {
+    TestServer server = start();
+    RpcClient client =
+        RpcClient.create(
+            grpc.register(
+                ((io.grpc.netty.NettyChannelBuilder) server.newChannelBuilder())
+                    .flowControlWindow(16 * 1024)
+                    .build()));
+    EventLog<Long> events = EventLog.inMemory(100_000);
+    for (long i = 0; i < 500; i++) {
+      events.append(i);
+    }
+    log.set(events);
+    StreamReceiver<Msg> receiver =
+        StreamReceiver.forClient(ReceiverSettings.builder().initialWindow(4).maxWindow(4).build());
+    client.serverStreaming(SUBSCRIBE, new Req(1, "push"), receiver.clientObserver());
+    // History first, read slowly.
+    List<Long> received = new ArrayList<>();
+    while (received.size() < 500) {
+      Msg m = receiver.poll(Duration.ofSeconds(20));
+      assertThat(m).isNotNull();
+      received.add(m.seq());
+    }
+    // Once live: a burst the slow reader cannot keep up with.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!lastSubscription.get().stats().live()) {
+      assertThat(System.nanoTime()).isLessThan(deadline);
+      Thread.sleep(2); // polling a condition with a deadline
+    }
+    for (long i = 0; i < 5_000; i++) {
+      events.append(i);
+    }
+    SenderStats stats;
+    do {
+      Msg m = receiver.poll(Duration.ofMillis(500));
+      if (m != null) {
+        received.add(m.seq());
+        LockSupport.parkNanos(100_000);
+      }
+      stats = lastSender.get().stats();
+    } while (received.size() < stats.sent() || stats.buffered() > 0);
+    receiver.cancel("done");
+    for (int i = 0; i < 500; i++) {
+      assertThat(received.get(i)).isEqualTo(i + 1L); // the replay lost nothing
+    }
+    for (int i = 1; i < received.size(); i++) {
+      assertThat(received.get(i)).isGreaterThan(received.get(i - 1)); // ordered, no duplicate
+    }
+    assertThat(stats.dropped()).isPositive();
+    assertThat(stats.sent() + stats.dropped()).isEqualTo(5_500);
+    assertThat(received).hasSize((int) stats.sent());
+    assertThat(received.get(received.size() - 1)).isEqualTo(5_500L); // the newest survived
+  }
+
+  @Test
+  void anEvictedStartIsOutOfRangeNamingTheEarliestAvailable() {
+    TestServer server = start();
+    RpcClient client = RpcClient.create(server.newChannel());
+    EventLog<Long> events = EventLog.inMemory(10);
+    for (long i = 0; i < 50; i++) {
+      events.append(i);
+    }
+    log.set(events);
+    StreamReceiver<Msg> receiver = StreamReceiver.forClient(ReceiverSettings.defaults());
+    client.serverStreaming(SUBSCRIBE, new Req(5, "all"), receiver.clientObserver());
+    assertThatThrownBy(receiver::take)
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.OUT_OF_RANGE);
+              assertThat(e.getStatus().getDescription())
+                  .contains("sequence 5 is no longer retained")
+                  .contains("earliest available is 41");
+            });
+  }
+
+  @Test
+  void filteringSendsCheckpointsAClientCanResumeFrom() throws Exception {
+    TestServer server = start();
+    RpcClient client = RpcClient.create(server.newChannel());
+    EventLog<Long> events = EventLog.inMemory(1000);
+    for (long i = 1; i <= 300; i++) {
+      events.append(i % 100 == 0 ? 3L : 1L); // only every 100th passes the filter
+    }
+    log.set(events);
+    StreamReceiver<Msg> receiver = StreamReceiver.forClient(ReceiverSettings.defaults());
+    client.serverStreaming(SUBSCRIBE, new Req(1, "third"), receiver.clientObserver());
+    List<String> seen = new ArrayList<>();
+    while (seen.size() < 6) {
+      Msg m = receiver.poll(Duration.ofSeconds(20));
+      assertThat(m).isNotNull();
+      seen.add((m.producer() == CHECKPOINT ? "checkpoint " : "event ") + m.seq());
+    }
+    receiver.cancel("done");
+    assertThat(seen)
+        .containsExactly(
+            "checkpoint 50",
+            "event 100",
+            "checkpoint 150",
+            "event 200",
+            "checkpoint 250",
+            "event 300");
+  }
+
+  @Test
+  void subscribesFromATime() throws Exception {
+    TestServer server = start();
+    RpcClient client = RpcClient.create(server.newChannel());
+    EventLog<Long> events = EventLog.inMemory(1000);
+    for (long i = 1; i <= 10; i++) {
+      events.append(i);
+    }
+    Instant cut = events.store().read(6, 1).get(0).timestamp();
+    log.set(events);
+    StreamReceiver<Msg> receiver = StreamReceiver.forClient(ReceiverSettings.defaults());
+    client.serverStreaming(SUBSCRIBE, new Req(0, "time:" + cut), receiver.clientObserver());
+    Msg first = receiver.poll(Duration.ofSeconds(20));
+    receiver.cancel("done");
+    assertThat(first).isNotNull();
+    assertThat(first.seq()).isEqualTo(events.store().sequenceAt(cut)).isLessThanOrEqualTo(6);
+  }
+}

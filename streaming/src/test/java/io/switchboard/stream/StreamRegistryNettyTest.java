@@ -1,0 +1,223 @@
+package io.switchboard.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.switchboard.core.MethodSpec;
+import io.switchboard.core.RpcClient;
+import io.switchboard.core.ServiceBinder;
+import io.switchboard.core.ServiceSpec;
+import io.switchboard.stream.TestMessages.Msg;
+import io.switchboard.stream.TestMessages.Req;
+import io.switchboard.testing.GrpcExtension;
+import io.switchboard.testing.TestServer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Stream tracking, idle reaping and exactly-once cleanup over real Netty. */
+class StreamRegistryNettyTest {
+  static final ServiceSpec SERVICE = ServiceSpec.named("test.Tracked");
+  static final MethodSpec<Req, Msg> FEED =
+      SERVICE.serverStreaming("Feed", TestMessages.REQ, TestMessages.MSG);
+  static final MethodSpec<Msg, Msg> ECHO =
+      SERVICE.bidiStreaming("Echo", TestMessages.MSG, TestMessages.MSG);
+
+  @RegisterExtension final GrpcExtension grpc = new GrpcExtension();
+
+  private final ExecutorService producers = Executors.newCachedThreadPool();
+  private final AtomicInteger cleanups = new AtomicInteger();
+  private final Map<Long, StreamInfo> closed = new ConcurrentHashMap<>();
+  private final Map<Long, Status> closedWith = new ConcurrentHashMap<>();
+  private final CompletableFuture<Status> handlerSawEnd = new CompletableFuture<>();
+
+  @AfterEach
+  void stopProducers() throws InterruptedException {
+    producers.shutdownNow();
+    assertThat(producers.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+  }
+
+  private StreamRegistry registry(Duration idleTimeout) {
+    StreamRegistry registry =
+        StreamRegistry.builder()
+            .idleTimeout(idleTimeout)
+            .addCloseListener(
+                (info, status) -> {
+                  closed.merge(
+                      info.id(),
+                      info,
+                      (a, b) -> {
+                        throw new AssertionError("closed twice: " + info);
+                      });
+                  closedWith.put(info.id(), status);
+                })
+            .build();
+    return grpc.register(registry);
+  }
+
+  private TestServer start(StreamRegistry registry) {
+    ServerServiceDefinition service =
+        ServiceBinder.forService(SERVICE)
+            .serverStreaming(FEED, this::feed)
+            .bidiStreaming(ECHO, this::echo)
+            .build();
+    return grpc.nettyServer(
+        b ->
+            b.addService(ServerInterceptors.intercept(service, registry.interceptor()))
+                .addStreamTracerFactory(registry.streamTracerFactory()));
+  }
+
+  /** Sends {@code count} messages (forever if 0) through a sender, then completes. */
+  private void feed(Req req, StreamObserver<Msg> responses) {
+    StreamRegistry.onCleanup(cleanups::incrementAndGet);
+    FlowControlledSender<Msg> sender =
+        FlowControlledSender.create(
+            (ServerCallStreamObserver<Msg>) responses,
+            SenderSettings.<Msg>builder().maxBufferedMessages(16).build());
+    sender.whenDone().thenAccept(handlerSawEnd::complete);
+    producers.execute(
+        () -> {
+          for (long i = 0; req.count() == 0 || i < req.count(); i++) {
+            if (!sender.send(Msg.of(0, i, 0, 100))) {
+              return;
+            }
+          }
+          if (req.tag().equals("fail")) {
+            sender.fail(Status.DATA_LOSS.withDescription("lost").asRuntimeException());
+          } else {
+            sender.complete();
+          }
+        });
+  }
+
+  /** Echoes each message; remembers how the call ended for the handler. */
+  private StreamObserver<Msg> echo(StreamObserver<Msg> responses) {
+    StreamRegistry.onCleanup(cleanups::incrementAndGet);
+    FlowControlledSender<Msg> sender =
+        FlowControlledSender.create(
+            (ServerCallStreamObserver<Msg>) responses, SenderSettings.defaults());
+    sender.whenDone().thenAccept(handlerSawEnd::complete);
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(Msg value) {
+        sender.send(value);
+      }
+
+      @Override
+      public void onError(Throwable t) {}
+
+      @Override
+      public void onCompleted() {
+        sender.complete();
+      }
+    };
+  }
+
+  @Test
+  void snapshotShowsActiveStreamsAndAbruptDisconnectCleansUpOnce() throws Exception {
+    StreamRegistry registry = registry(Duration.ofMinutes(5));
+    TestServer server = start(registry);
+    ManagedChannel channel = server.newChannel();
+    StreamReceiver<Msg> receiver = StreamReceiver.forClient(ReceiverSettings.defaults());
+    RpcClient.create(channel)
+        .serverStreaming(FEED, new Req(0, "forever"), receiver.clientObserver());
+    for (int i = 0; i < 100; i++) {
+      assertThat(receiver.poll(Duration.ofSeconds(20))).isNotNull();
+    }
+    List<StreamInfo> active = registry.snapshot();
+    assertThat(active).hasSize(1);
+    StreamInfo info = active.get(0);
+    assertThat(info.method()).isEqualTo("test.Tracked/Feed");
+    assertThat(info.peer()).contains("127.0.0.1");
+    assertThat(info.state()).isEqualTo(StreamState.HALF_CLOSED);
+    assertThat(info.messagesIn()).isEqualTo(1);
+    assertThat(info.messagesOut()).isGreaterThanOrEqualTo(100);
+    assertThat(info.bytesOut()).isGreaterThan(100L * 100);
+    assertThat(info.buffered()).isBetween(0, 16);
+
+    channel.shutdownNow(); // abrupt: the connection goes away mid-stream
+    assertThat(handlerSawEnd.get(20, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.CANCELLED);
+    awaitClosed(1);
+    server.server().shutdown().awaitTermination(10, TimeUnit.SECONDS);
+    assertThat(cleanups).hasValue(1);
+    assertThat(closed.get(info.id()).state()).isEqualTo(StreamState.CANCELLED);
+    assertThat(registry.snapshot()).isEmpty();
+  }
+
+  @Test
+  void idleStreamsAreClosedWithAClearStatusAndCleanedUpOnce() throws Exception {
+    StreamRegistry registry = registry(Duration.ofMillis(300));
+    TestServer server = start(registry);
+    RpcClient client = RpcClient.create(server.newChannel());
+    StreamReceiver<Msg> receiver = StreamReceiver.forClient(ReceiverSettings.defaults());
+    StreamObserver<Msg> requests = client.bidiStreaming(ECHO, receiver.clientObserver());
+    requests.onNext(Msg.of(0, 1, 0, 10));
+    assertThat(receiver.poll(Duration.ofSeconds(20)).seq()).isEqualTo(1);
+    // Now silence both ways: the reaper closes the call.
+    Throwable failure = null;
+    try {
+      receiver.poll(Duration.ofSeconds(20));
+    } catch (io.grpc.StatusRuntimeException e) {
+      failure = e;
+    }
+    assertThat(failure).isNotNull();
+    Status status = Status.fromThrowable(failure);
+    assertThat(status.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(status.getDescription()).contains("idle reaper").contains("limit: 300 ms");
+    assertThat(handlerSawEnd.get(20, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.CANCELLED);
+    awaitClosed(1);
+    requests.onCompleted(); // late: must not run anything again
+    server.server().shutdown().awaitTermination(10, TimeUnit.SECONDS);
+    assertThat(cleanups).hasValue(1);
+    StreamInfo info = closed.values().iterator().next();
+    assertThat(info.state()).isEqualTo(StreamState.CANCELLED);
+    assertThat(closedWith.get(info.id()).getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+  }
+
+  @Test
+  void completedAndFailedStreamsEndInTheirStatesOnce() throws Exception {
+    StreamRegistry registry = registry(Duration.ofMinutes(5));
+    TestServer server = start(registry);
+    RpcClient client = RpcClient.create(server.newChannel());
+    for (String tag : List.of("ok", "fail")) {
+      StreamReceiver<Msg> receiver = StreamReceiver.forClient(ReceiverSettings.defaults());
+      client.serverStreaming(FEED, new Req(50, tag), receiver.clientObserver());
+      int count = 0;
+      try {
+        while (receiver.take() != null) {
+          count++;
+        }
+      } catch (io.grpc.StatusRuntimeException e) {
+        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DATA_LOSS);
+      }
+      assertThat(count).isEqualTo(50);
+    }
+    awaitClosed(2);
+    server.server().shutdown().awaitTermination(10, TimeUnit.SECONDS);
+    assertThat(cleanups).hasValue(2);
+    assertThat(closed.values().stream().map(StreamInfo::state))
+        .containsExactlyInAnyOrder(StreamState.COMPLETED, StreamState.FAILED);
+  }
+
+  private void awaitClosed(int n) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (closed.size() < n) {
+      assertThat(System.nanoTime()).as("streams closed: %s", closed).isLessThan(deadline);
+      Thread.sleep(5); // polling a condition with a deadline
+    }
+  }
+}
