@@ -9,6 +9,7 @@ import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -50,6 +51,15 @@ public final class GrpcExtension
     implements BeforeEachCallback, AfterEachCallback, AfterAllCallback {
   /** How long cleanup waits for each graceful shutdown: long enough for loopback calls to end. */
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(5);
+
+  /**
+   * How long a server on a fixed port retries binding: NIO releases a closed listening socket on
+   * its selector's next wake-up, within milliseconds; 5 s covers a loaded machine.
+   */
+  public static final Duration FIXED_PORT_BIND_TIMEOUT = Duration.ofSeconds(5);
+
+  /** Pause between bind attempts: short against the usual release time of a few milliseconds. */
+  private static final Duration BIND_RETRY_PAUSE = Duration.ofMillis(20);
 
   private final Duration shutdownTimeout;
   private final List<Object> classResources = new ArrayList<>();
@@ -125,6 +135,11 @@ public final class GrpcExtension
    * Starts a Netty server on 127.0.0.1 at the given port, 0 for an ephemeral one. A fixed port is
    * for restarting a server where a previous one (from {@link TestServer#port()}) listened.
    *
+   * <p>A port that a server of this JVM has just released may not be free yet: NIO closes a
+   * listening socket only when its selector next wakes, shortly after {@code awaitTermination}
+   * returns. For a fixed port, binding is therefore retried for up to {@link
+   * #FIXED_PORT_BIND_TIMEOUT}, with a new builder (and a new call of {@code configure}) each time.
+   *
    * @throws IllegalArgumentException if the port is outside 0..65535
    * @throws UncheckedIOException if the port cannot be bound
    */
@@ -134,15 +149,47 @@ public final class GrpcExtension
       throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
     }
     Objects.requireNonNull(configure, "configure");
-    NettyServerBuilder builder =
-        NettyServerBuilder.forAddress(
-            new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-    addServices(builder::addService, services);
-    configure.accept(builder);
-    Server server = start(builder.build());
-    InetSocketAddress bound = (InetSocketAddress) server.getListenSockets().get(0);
-    return new TestServer(
-        server, bound, null, () -> NettyChannelBuilder.forAddress(bound).usePlaintext(), this);
+    long deadline = System.nanoTime() + FIXED_PORT_BIND_TIMEOUT.toNanos();
+    while (true) {
+      NettyServerBuilder builder =
+          NettyServerBuilder.forAddress(
+              new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+      addServices(builder::addService, services);
+      configure.accept(builder);
+      Server server = builder.build();
+      try {
+        server.start();
+      } catch (IOException e) {
+        server.shutdownNow();
+        if (port == 0 || !isBindFailure(e) || System.nanoTime() > deadline) {
+          throw new UncheckedIOException("could not start " + server, e);
+        }
+        pauseBeforeRetry();
+        continue;
+      }
+      register(server);
+      InetSocketAddress bound = (InetSocketAddress) server.getListenSockets().get(0);
+      return new TestServer(
+          server, bound, null, () -> NettyChannelBuilder.forAddress(bound).usePlaintext(), this);
+    }
+  }
+
+  private static boolean isBindFailure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof BindException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static void pauseBeforeRetry() {
+    try {
+      Thread.sleep(BIND_RETRY_PAUSE.toMillis()); // polling a condition (port free) with a deadline
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for a port to be released", e);
+    }
   }
 
   /**
