@@ -6,9 +6,13 @@ import java.util.Locale;
 /** Prints the demo for a person: sections, steps, outcomes and small tables. */
 public final class Console {
   private final PrintStream out;
+  private final boolean interactive;
+  private int lastQuarter = -1;
 
+  /** Prints to {@code out}; progress bars redraw in place only when a terminal is attached. */
   public Console(PrintStream out) {
     this.out = out;
+    this.interactive = System.console() != null;
   }
 
   /** A title box for the whole demo. */
@@ -45,22 +49,40 @@ public final class Console {
     out.printf(Locale.ROOT, "     %-22s %s%n", key, value);
   }
 
-  /** Prints a progress bar on one line, redrawn in place; ends the line when done == total. */
+  /**
+   * Prints a progress bar. On a terminal it is redrawn in place on one line; otherwise (a pipe, a
+   * CI log, Maven's exec) a line is printed at each quarter, so the log stays readable.
+   */
   public void progress(String label, long done, long total) {
+    int quarter = total == 0 ? 4 : (int) (4 * Math.min(done, total) / total);
+    if (!interactive) {
+      if (quarter > lastQuarter) {
+        lastQuarter = quarter;
+        out.println(bar(label, done, total));
+      }
+      if (done >= total) {
+        lastQuarter = -1;
+      }
+      return;
+    }
+    out.print("\r" + bar(label, done, total));
+    if (done >= total) {
+      out.println();
+    }
+    out.flush();
+  }
+
+  private static String bar(String label, long done, long total) {
     int width = 30;
-    int filled = total == 0 ? width : (int) (width * done / total);
-    out.printf(
+    int filled = total == 0 ? width : (int) (width * Math.min(done, total) / total);
+    return String.format(
         Locale.ROOT,
-        "\r   %-10s [%s%s] %,d/%,d",
+        "   %-10s [%s%s] %,d/%,d",
         label,
         "█".repeat(filled),
         "·".repeat(width - filled),
         done,
         total);
-    if (done >= total) {
-      out.println();
-    }
-    out.flush();
   }
 
   /** The underlying stream. */

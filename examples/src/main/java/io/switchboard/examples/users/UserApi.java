@@ -2,8 +2,13 @@ package io.switchboard.examples.users;
 
 import io.switchboard.core.MethodSpec;
 import io.switchboard.core.ServiceSpec;
+import io.switchboard.msgpack.MessagePackMarshaller;
 
-/** The user service's contract, shared by server and client: no .proto file. */
+/**
+ * The user service's contract, shared by server and client: no .proto file. Messages are
+ * MessagePack arrays in record component order (see marshaller-msgpack's WIRE-FORMAT.md), so a peer
+ * in any language with a MessagePack library can call it.
+ */
 public final class UserApi {
   /** The service, named as a .proto {@code package demo; service UserService} would name it. */
   public static final ServiceSpec SERVICE = ServiceSpec.named("demo.UserService");
@@ -12,19 +17,8 @@ public final class UserApi {
   public static final MethodSpec<GetUserRequest, User> GET_USER =
       SERVICE.unary(
           "GetUser",
-          new DataMarshaller<GetUserRequest>(
-              (r, out) -> out.writeLong(r.id()), in -> new GetUserRequest(in.readLong())),
-          new DataMarshaller<User>(
-              (u, out) -> {
-                out.writeLong(u.id());
-                out.writeUTF(u.name());
-                out.writeUTF(u.email());
-                out.writeInt(u.age());
-                out.writeBoolean(u.active());
-              },
-              in ->
-                  new User(
-                      in.readLong(), in.readUTF(), in.readUTF(), in.readInt(), in.readBoolean())));
+          MessagePackMarshaller.of(GetUserRequest.class),
+          MessagePackMarshaller.of(User.class));
 
   private UserApi() {}
 }

@@ -1,0 +1,202 @@
+package io.switchboard.examples.gateway;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
+import io.switchboard.core.MethodSpec;
+import io.switchboard.core.RpcClient;
+import io.switchboard.examples.Console;
+import io.switchboard.examples.DemoContext;
+import io.switchboard.examples.logs.LogLevel;
+import io.switchboard.examples.logs.LogLine;
+import io.switchboard.examples.logs.LogMessage;
+import io.switchboard.examples.logs.LogRequest;
+import io.switchboard.examples.logs.LogStreamApi;
+import io.switchboard.examples.logs.LogStreamService;
+import io.switchboard.examples.users.GetUserRequest;
+import io.switchboard.examples.users.User;
+import io.switchboard.examples.users.UserApi;
+import io.switchboard.gateway.Authenticator;
+import io.switchboard.gateway.Gateway;
+import io.switchboard.gateway.Route;
+import io.switchboard.gateway.RouteMetrics;
+import io.switchboard.stream.EventLog;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Gateway: two backends (the user service and a log service) behind one gateway on loopback. Calls
+ * go through it by service name, bytes unparsed; then the gateway's own answers and its metrics.
+ */
+public final class GatewayDemo {
+  private static final String TOKEN = "demo-token";
+  private static final int LOG_LINES = 500;
+
+  private GatewayDemo() {}
+
+  /** Runs the section; everything it starts is stopped before it returns. */
+  public static void run(DemoContext ctx) {
+    Console out = ctx.out();
+    out.section("Gateway: routes by service name to pooled backends, bytes passed through");
+    EventLog<LogLine> log = EventLog.inMemory(10_000);
+    for (int i = 1; i <= LOG_LINES; i++) {
+      log.append(new LogLine("billing", i % 10 == 0 ? LogLevel.WARN : LogLevel.INFO, "line " + i));
+    }
+    Server logs;
+    try {
+      logs =
+          NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+              .addService(new LogStreamService(log).definition())
+              .build()
+              .start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    String logsTarget = "127.0.0.1:" + logs.getPort();
+    Gateway gateway =
+        Gateway.builder()
+            .route(
+                Route.named("users")
+                    .service(UserApi.SERVICE.name())
+                    .target(ctx.usersTarget())
+                    .usePlaintext()
+                    .maxTimeout(Duration.ofSeconds(10))
+                    .build())
+            .route(
+                Route.named("logs")
+                    .service(LogStreamApi.SERVICE.name())
+                    .target(logsTarget)
+                    .usePlaintext()
+                    .build())
+            .authenticator(Authenticator.bearerToken(TOKEN))
+            .build()
+            .start();
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress(gateway.address()).usePlaintext().build();
+    try {
+      out.say(
+          "gateway on 127.0.0.1:%d → users %s, logs %s (bearer token required)",
+          gateway.port(), ctx.usersTarget(), logsTarget);
+      Metadata token = new Metadata();
+      token.put(Authenticator.AUTHORIZATION, "Bearer " + TOKEN);
+      RpcClient client =
+          RpcClient.create(channel)
+              .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(token))
+              .withTimeout(Duration.ofSeconds(5));
+
+      User user = client.unary(UserApi.GET_USER, new GetUserRequest(42)).join();
+      out.ok("unary via gateway: GetUser(42) → %s <%s>", user.name(), user.email());
+      showFailure(
+          out,
+          "backend status unchanged: GetUser(999999)",
+          () -> client.unary(UserApi.GET_USER, new GetUserRequest(999_999)).join());
+
+      int lines = tailLogs(client);
+      out.ok("bidi stream via gateway: StreamLogs from seq 1 → %,d lines, then cancelled", lines);
+
+      MethodSpec<GetUserRequest, User> unknown =
+          MethodSpec.of(
+              UserApi.GET_USER.descriptor().toBuilder()
+                  .setFullMethodName("demo.BillingService/Charge")
+                  .build());
+      showFailure(
+          out, "unknown service", () -> client.unary(unknown, new GetUserRequest(1)).join());
+      RpcClient noToken = RpcClient.create(channel).withTimeout(Duration.ofSeconds(5));
+      showFailure(
+          out, "no token", () -> noToken.unary(UserApi.GET_USER, new GetUserRequest(42)).join());
+
+      HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel);
+      for (String route : new String[] {"users", "logs"}) {
+        out.field(
+            "health[" + route + "]",
+            health
+                .withDeadlineAfter(5, TimeUnit.SECONDS)
+                .check(HealthCheckRequest.newBuilder().setService(route).build())
+                .getStatus());
+      }
+      out.say(
+          "%-8s %6s %9s %-32s %10s %10s",
+          "route", "calls", "in flight", "failures", "bytes in", "bytes out");
+      for (RouteMetrics m : gateway.metrics().values()) {
+        out.say(
+            "%-8s %6d %9d %-32s %10d %10d",
+            m.route(),
+            m.calls(),
+            m.inFlight(),
+            m.failures().isEmpty() ? "-" : m.failures().toString(),
+            m.requestBytes(),
+            m.responseBytes());
+      }
+      out.field("unrouted calls", gateway.unroutedCalls());
+    } finally {
+      channel.shutdownNow();
+      gateway.close();
+      logs.shutdownNow();
+      try {
+        channel.awaitTermination(5, TimeUnit.SECONDS);
+        logs.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Subscribes to every log line from the start through the gateway; returns the lines read. */
+  private static int tailLogs(RpcClient client) {
+    AtomicInteger lines = new AtomicInteger();
+    CompletableFuture<Void> allLines = new CompletableFuture<>();
+    StreamObserver<LogRequest> requests =
+        client.bidiStreaming(
+            LogStreamApi.STREAM_LOGS,
+            new StreamObserver<>() {
+              @Override
+              public void onNext(LogMessage message) {
+                if (message.kind() == LogMessage.Kind.LINE
+                    && lines.incrementAndGet() == LOG_LINES) {
+                  allLines.complete(null);
+                }
+              }
+
+              @Override
+              public void onError(Throwable t) {
+                allLines.completeExceptionally(t);
+              }
+
+              @Override
+              public void onCompleted() {
+                allLines.complete(null);
+              }
+            });
+    requests.onNext(new LogRequest(1, LogLevel.DEBUG, ""));
+    allLines.orTimeout(10, TimeUnit.SECONDS).join();
+    requests.onError(Status.CANCELLED.withDescription("demo has read enough").asException());
+    return lines.get();
+  }
+
+  private static void showFailure(Console out, String what, Runnable call) {
+    try {
+      call.run();
+      out.expected("%s: unexpectedly succeeded", what);
+    } catch (CompletionException e) {
+      Status status = Status.fromThrowable(e.getCause());
+      out.expected("%s → %s: %s", what, status.getCode(), status.getDescription());
+    } catch (StatusRuntimeException e) {
+      out.expected("%s → %s: %s", what, e.getStatus().getCode(), e.getStatus().getDescription());
+    }
+  }
+}
