@@ -3,7 +3,6 @@ package io.switchboard.msgpack;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
-import java.lang.reflect.AccessibleObject;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
 import java.lang.reflect.GenericArrayType;
@@ -28,6 +27,24 @@ import java.util.Set;
  */
 final class CodecFactory {
   private static final MethodHandles.Lookup LOOKUP = MethodHandles.lookup();
+
+  /** The type of {@link ObjectCodec}'s constructing handle. */
+  private static final MethodType CONSTRUCT =
+      MethodType.methodType(Object.class, Object[].class, long[].class);
+
+  private static final MethodHandle REF_ELEMENT = MethodHandles.arrayElementGetter(Object[].class);
+  private static final MethodHandle PRIM_ELEMENT = MethodHandles.arrayElementGetter(long[].class);
+  private static final MethodHandle LONG_BITS_TO_DOUBLE;
+
+  static {
+    try {
+      LONG_BITS_TO_DOUBLE =
+          LOOKUP.findStatic(
+              Double.class, "longBitsToDouble", MethodType.methodType(double.class, long.class));
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   private final MessagePackSettings settings;
   private final Map<Type, Codec<?>> built = new HashMap<>();
@@ -215,8 +232,15 @@ final class CodecFactory {
       MsgpackIndex index = c.getAnnotation(MsgpackIndex.class);
       int wireIndex = index == null ? i : index.value();
       checkIndex(raw, c.getName(), wireIndex, seen);
-      MethodHandle getter = unreflectGetter(raw, c.getName(), c.getAccessor());
-      fields.add(field(raw, c.getName(), wireIndex, resolver.resolve(c.getGenericType()), getter));
+      fields.add(
+          field(
+              raw,
+              c.getName(),
+              wireIndex,
+              c.getType(),
+              resolver.resolve(c.getGenericType()),
+              Getters.ofComponent(raw, i),
+              fields));
     }
     Constructor<?> constructor;
     try {
@@ -224,7 +248,7 @@ final class CodecFactory {
     } catch (NoSuchMethodException e) {
       throw new AssertionError("a record without its canonical constructor: " + raw, e);
     }
-    return new ObjectCodec(raw.getSimpleName(), shape, fields, spreadConstructor(raw, constructor));
+    return new ObjectCodec(raw.getSimpleName(), shape, fields, construct(raw, constructor, fields));
   }
 
   private Codec<Object> pojoCodec(Type type, Class<?> raw) {
@@ -255,22 +279,21 @@ final class CodecFactory {
         checkIndex(raw, f.getName(), wireIndex, seen);
       }
       anyFinal |= Modifier.isFinal(f.getModifiers());
-      MethodHandle getter;
-      try {
-        makeAccessible(raw, f);
-        getter =
-            LOOKUP.unreflectGetter(f).asType(MethodType.methodType(Object.class, Object.class));
-      } catch (IllegalAccessException e) {
-        throw inaccessible(raw, e);
-      }
-      fields.add(field(raw, f.getName(), wireIndex, fieldTypes.get(i), getter));
+      fields.add(
+          field(
+              raw,
+              f.getName(),
+              wireIndex,
+              f.getType(),
+              fieldTypes.get(i),
+              Getters.ofField(raw, f),
+              fields));
     }
-    ObjectCodec.Instantiator instantiator =
-        anyFinal ? null : setterInstantiator(raw, declared.toArray(new Field[0]));
-    if (instantiator == null) {
+    MethodHandle construct = anyFinal ? null : constructWithSetters(raw, declared, fields);
+    if (construct == null) {
       Class<?>[] parameterTypes = declared.stream().map(Field::getType).toArray(Class<?>[]::new);
       try {
-        instantiator = spreadConstructor(raw, raw.getDeclaredConstructor(parameterTypes));
+        construct = construct(raw, raw.getDeclaredConstructor(parameterTypes), fields);
       } catch (NoSuchMethodException e) {
         throw new IllegalArgumentException(
             raw.getName()
@@ -280,7 +303,7 @@ final class CodecFactory {
                 + ")");
       }
     }
-    return new ObjectCodec(raw.getSimpleName(), shape, fields, instantiator);
+    return new ObjectCodec(raw.getSimpleName(), shape, fields, construct);
   }
 
   /** Collects the instance fields of {@code type} and its superclasses, superclass first. */
@@ -300,83 +323,112 @@ final class CodecFactory {
     }
   }
 
+  /**
+   * Returns a field of {@code declared} class (its generic type being {@code type}), its slot
+   * numbered after the fields {@code before} it of the same {@linkplain
+   * ObjectCodec.Kind#primitive() primitiveness}.
+   */
   private ObjectCodec.Field field(
-      Class<?> owner, String name, int index, Type type, MethodHandle getter) {
+      Class<?> owner,
+      String name,
+      int index,
+      Class<?> declared,
+      Type type,
+      Object getter,
+      List<ObjectCodec.Field> before) {
     Codec<Object> codec = codecFor(type, owner.getSimpleName() + "." + name);
-    Class<?> raw = TypeResolver.raw(type);
-    Object defaultValue = raw.isPrimitive() ? ScalarCodecs.zeroOf(raw) : codec.nilValue();
-    return new ObjectCodec.Field(name, index, codec, getter, defaultValue);
+    ObjectCodec.Kind kind = ObjectCodec.Kind.of(declared);
+    if (kind == ObjectCodec.Kind.STRING && (Codec<?>) codec != ScalarCodecs.find(String.class)) {
+      kind = ObjectCodec.Kind.CODEC; // a registered String codec
+    }
+    boolean primitive = kind.primitive();
+    int slot = (int) before.stream().filter(f -> f.kind.primitive() == primitive).count();
+    Object defaultValue = declared.isPrimitive() ? ScalarCodecs.zeroOf(declared) : codec.nilValue();
+    return new ObjectCodec.Field(name, index, kind, codec, getter, defaultValue, slot);
   }
 
-  private static ObjectCodec.Instantiator setterInstantiator(Class<?> raw, Field[] fields) {
+  /**
+   * Returns {@code (Object[] refs, long[] prims)Object} calling {@code constructor} with the
+   * decoded values of {@code fields}, which are its parameters in order.
+   */
+  private static MethodHandle construct(
+      Class<?> raw, Constructor<?> constructor, List<ObjectCodec.Field> fields) {
+    Getters.makeAccessible(raw, constructor);
+    MethodHandle create;
+    try {
+      create = LOOKUP.unreflectConstructor(constructor);
+    } catch (IllegalAccessException e) {
+      throw Getters.inaccessible(raw, e);
+    }
+    Class<?>[] parameterTypes = constructor.getParameterTypes();
+    MethodHandle[] values = new MethodHandle[fields.size()];
+    int[] reorder = new int[fields.size()];
+    for (int i = 0; i < values.length; i++) {
+      ObjectCodec.Field f = fields.get(i);
+      values[i] = decodedValue(f, parameterTypes[i]);
+      reorder[i] = f.kind.primitive() ? 1 : 0;
+    }
+    create = create.asType(create.type().changeReturnType(Object.class));
+    return MethodHandles.permuteArguments(
+        MethodHandles.filterArguments(create, 0, values), CONSTRUCT, reorder);
+  }
+
+  /**
+   * Returns {@code (Object[] refs, long[] prims)Object} calling the no-arg constructor, then the
+   * setter of each field with its decoded value; null if there is no no-arg constructor.
+   */
+  private static MethodHandle constructWithSetters(
+      Class<?> raw, List<Field> declared, List<ObjectCodec.Field> fields) {
     Constructor<?> noArg;
     try {
       noArg = raw.getDeclaredConstructor();
     } catch (NoSuchMethodException e) {
       return null;
     }
+    Getters.makeAccessible(raw, noArg);
     try {
-      makeAccessible(raw, noArg);
+      // (Object instance, Object[] refs, long[] prims)Object: sets every field, returns instance
+      MethodHandle body =
+          MethodHandles.dropArguments(
+              MethodHandles.identity(Object.class), 1, Object[].class, long[].class);
+      for (int i = fields.size() - 1; i >= 0; i--) {
+        Field field = declared.get(i);
+        ObjectCodec.Field f = fields.get(i);
+        MethodHandle set =
+            LOOKUP
+                .unreflectSetter(field)
+                .asType(MethodType.methodType(void.class, Object.class, field.getType()));
+        set = MethodHandles.filterArguments(set, 1, decodedValue(f, field.getType()));
+        set =
+            f.kind.primitive()
+                ? MethodHandles.dropArguments(set, 1, Object[].class)
+                : MethodHandles.dropArguments(set, 2, long[].class);
+        body = MethodHandles.foldArguments(body, set);
+      }
       MethodHandle create =
           LOOKUP.unreflectConstructor(noArg).asType(MethodType.methodType(Object.class));
-      MethodHandle[] setters = new MethodHandle[fields.length];
-      for (int i = 0; i < fields.length; i++) {
-        setters[i] =
-            LOOKUP
-                .unreflectSetter(fields[i])
-                .asType(MethodType.methodType(void.class, Object.class, Object.class));
-      }
-      return values -> {
-        Object instance = (Object) create.invokeExact();
-        for (int i = 0; i < setters.length; i++) {
-          setters[i].invokeExact(instance, values[i]);
-        }
-        return instance;
-      };
+      return MethodHandles.foldArguments(
+          body, MethodHandles.dropArguments(create, 0, Object[].class, long[].class));
     } catch (IllegalAccessException e) {
-      throw inaccessible(raw, e);
+      throw Getters.inaccessible(raw, e);
     }
   }
 
-  private static ObjectCodec.Instantiator spreadConstructor(Class<?> raw, Constructor<?> c) {
-    try {
-      makeAccessible(raw, c);
-      MethodHandle spread =
-          LOOKUP
-              .unreflectConstructor(c)
-              .asSpreader(Object[].class, c.getParameterCount())
-              .asType(MethodType.methodType(Object.class, Object[].class));
-      return values -> (Object) spread.invokeExact(values);
-    } catch (IllegalAccessException e) {
-      throw inaccessible(raw, e);
+  /**
+   * Returns {@code (Object[] refs)type} or {@code (long[] prims)type}, by the field's kind: its
+   * decoded value (see {@link ObjectCodec.Kind} for how primitives are held), as {@code type}.
+   */
+  private static MethodHandle decodedValue(ObjectCodec.Field f, Class<?> type) {
+    if (!f.kind.primitive()) {
+      return MethodHandles.insertArguments(REF_ELEMENT, 1, f.slot)
+          .asType(MethodType.methodType(type, Object[].class));
     }
-  }
-
-  private static MethodHandle unreflectGetter(
-      Class<?> raw, String name, java.lang.reflect.Method accessor) {
-    try {
-      makeAccessible(raw, accessor);
-      return LOOKUP.unreflect(accessor).asType(MethodType.methodType(Object.class, Object.class));
-    } catch (IllegalAccessException e) {
-      throw inaccessible(raw, e);
+    MethodHandle bits = MethodHandles.insertArguments(PRIM_ELEMENT, 1, f.slot);
+    if (f.kind == ObjectCodec.Kind.FLOAT || f.kind == ObjectCodec.Kind.DOUBLE) {
+      bits = MethodHandles.filterReturnValue(bits, LONG_BITS_TO_DOUBLE);
     }
-  }
-
-  private static void makeAccessible(Class<?> raw, AccessibleObject member) {
-    try {
-      member.setAccessible(true);
-    } catch (RuntimeException e) { // InaccessibleObjectException, SecurityException
-      throw inaccessible(raw, e);
-    }
-  }
-
-  private static IllegalArgumentException inaccessible(Class<?> raw, Exception e) {
-    return new IllegalArgumentException(
-        raw.getName()
-            + ": not accessible to io.switchboard.msgpack (open its package to it: "
-            + e.getMessage()
-            + ")",
-        e);
+    // long to int (the value is an int), long to boolean (tests bit 0), double to float (exact)
+    return MethodHandles.explicitCastArguments(bits, MethodType.methodType(type, long[].class));
   }
 
   private WireShape shapeOf(Class<?> raw) {

@@ -48,7 +48,8 @@ import org.msgpack.core.buffer.MessageBufferInput;
  * @param <T> the message type
  */
 public final class MessagePackMarshaller<T> implements MethodDescriptor.Marshaller<T> {
-  private static final MessagePack.UnpackerConfig UNPACKER_CONFIG =
+  /** Strings and binaries are told apart, as WIRE-FORMAT.md says. */
+  static final MessagePack.UnpackerConfig UNPACKER_CONFIG =
       new MessagePack.UnpackerConfig()
           .withAllowReadingBinaryAsString(false)
           .withAllowReadingStringAsBinary(false);
@@ -167,7 +168,12 @@ public final class MessagePackMarshaller<T> implements MethodDescriptor.Marshall
   public T decode(byte[] bytes) {
     Objects.requireNonNull(bytes, "bytes");
     checkSize(bytes.length);
-    return decode(UNPACKER_CONFIG.newUnpacker(bytes), bytes.length);
+    ArrayUnpacker unpacker = ArrayUnpacker.acquire(bytes);
+    try {
+      return decode(unpacker.unpacker(), bytes.length);
+    } finally {
+      unpacker.release();
+    }
   }
 
   /**
@@ -215,7 +221,7 @@ public final class MessagePackMarshaller<T> implements MethodDescriptor.Marshall
       if (bytes.length > settings.maxMessageBytes()) {
         throw tooLarge("more than " + settings.maxMessageBytes());
       }
-      return decode(UNPACKER_CONFIG.newUnpacker(bytes), bytes.length);
+      return decode(bytes);
     } catch (IOException e) {
       throw Status.INTERNAL
           .withDescription("cannot read a " + typeName + " message: " + e)

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -44,7 +45,28 @@ final class ScalarCodecs {
           Map.entry(BigDecimal.class, new BigDecimalCodec()),
           Map.entry(BigInteger.class, new BigIntegerCodec()));
 
+  /**
+   * Below this many chars, {@link MessagePacker#packString} itself encodes with {@link
+   * String#getBytes} (its default {@code smallStringOptimizationThreshold}), as {@link #packString}
+   * does without the call's checks.
+   */
+  private static final int SMALL_STRING_CHARS = 512;
+
   private ScalarCodecs() {}
+
+  /**
+   * Packs a str exactly as {@link MessagePacker#packString} does: the smallest header, then the
+   * UTF-8 bytes (unpaired surrogates as {@code ?}).
+   */
+  static void packString(MessagePacker out, String s) throws IOException {
+    if (s.length() >= SMALL_STRING_CHARS) {
+      out.packString(s);
+      return;
+    }
+    byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+    out.packRawStringHeader(utf8.length);
+    out.writePayload(utf8);
+  }
 
   /** Returns the built-in codec of this class, or null. */
   @SuppressWarnings("unchecked")
@@ -194,7 +216,7 @@ final class ScalarCodecs {
   private static final class StringCodec extends Codec<String> {
     @Override
     void write(MessagePacker out, String value, int depthLeft) throws IOException {
-      out.packString(value);
+      packString(out, value);
     }
 
     @Override

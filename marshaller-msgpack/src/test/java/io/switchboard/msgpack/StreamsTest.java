@@ -11,6 +11,7 @@ import io.grpc.StatusRuntimeException;
 import io.switchboard.msgpack.TestTypes.User;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -21,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.msgpack.core.MessagePacker;
 
 /** The grpc stream contracts: KnownLength, Drainable, HasByteBuffer, unknown-length input. */
 class StreamsTest {
@@ -82,6 +84,37 @@ class StreamsTest {
     } finally {
       buffer.release(false, USERS.settings().maxPooledBufferBytes());
     }
+  }
+
+  /** A user carried as the bin of its own encoding: a codec that uses a marshaller inside. */
+  record Blob(User user) {}
+
+  record Envelope(Blob blob, String after) {}
+
+  @Test
+  void aCodecMayEncodeAndDecodeWithAMarshallerInside() {
+    MessagePackCodec<Blob> blobs =
+        new MessagePackCodec<>() {
+          @Override
+          public void encode(MessagePacker packer, Blob value) throws IOException {
+            byte[] bytes = USERS.encode(value.user());
+            packer.packBinaryHeader(bytes.length).writePayload(bytes);
+          }
+
+          @Override
+          public Blob decode(MessagePackReader reader) throws IOException {
+            return new Blob(USERS.decode(reader.readBinary()));
+          }
+        };
+    MessagePackMarshaller<Envelope> envelopes =
+        MessagePackMarshaller.of(
+            Envelope.class,
+            MessagePackSettings.builder()
+                .codecs(CodecRegistry.builder().register(Blob.class, blobs).build())
+                .build());
+    Envelope envelope = new Envelope(new Blob(ANN), "after the blob");
+    assertThat(envelopes.decode(envelopes.encode(envelope))).isEqualTo(envelope);
+    assertThat(envelopes.parse(envelopes.stream(envelope))).isEqualTo(envelope);
   }
 
   @Test
