@@ -94,12 +94,7 @@ public final class ServiceBinder {
                 reporter.fail(responses, e);
                 return;
               }
-              if (response == null) {
-                reporter.failNull(responses, "response");
-                return;
-              }
-              responses.onNext(response);
-              responses.onCompleted();
+              respond(responses, response, reporter, "response");
             }));
   }
 
@@ -139,11 +134,8 @@ public final class ServiceBinder {
                   (response, failure) -> {
                     if (failure != null) {
                       reporter.fail(responses, failure);
-                    } else if (response == null) {
-                      reporter.failNull(responses, "future's response");
                     } else {
-                      responses.onNext(response);
-                      responses.onCompleted();
+                      respond(responses, response, reporter, "future's response");
                     }
                   });
             }));
@@ -229,6 +221,17 @@ public final class ServiceBinder {
         ServerServiceDefinition.builder(descriptor.build());
     methods.values().forEach(definition::addMethod);
     return RequestParseErrors.preserve(definition.build());
+  }
+
+  /** Sends a unary handler's response, or fails the call naming what was null. */
+  private static <RespT> void respond(
+      StreamObserver<RespT> responses, RespT response, ErrorReporter reporter, String what) {
+    if (response == null) {
+      reporter.failNull(responses, what);
+      return;
+    }
+    responses.onNext(response);
+    responses.onCompleted();
   }
 
   private <ReqT, RespT> StreamObserver<ReqT> start(

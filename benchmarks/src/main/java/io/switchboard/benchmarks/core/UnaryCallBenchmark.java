@@ -9,15 +9,13 @@ import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
+import io.switchboard.benchmarks.ByteArrayMarshaller;
 import io.switchboard.benchmarks.RatioReport;
 import io.switchboard.core.MethodSpec;
 import io.switchboard.core.RpcClient;
 import io.switchboard.core.ServiceBinder;
 import io.switchboard.core.ServiceSpec;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -57,22 +55,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 @Threads(4)
 public class UnaryCallBenchmark {
-  static final Marshaller<byte[]> BYTES =
-      new Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-          return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-          try {
-            return stream.readAllBytes();
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }
-      };
+  static final Marshaller<byte[]> BYTES = ByteArrayMarshaller.INSTANCE;
 
   static final ServiceSpec SERVICE = ServiceSpec.named("bench.Echo");
   static final MethodSpec<byte[], byte[]> ECHO = SERVICE.unary("Echo", BYTES, BYTES);

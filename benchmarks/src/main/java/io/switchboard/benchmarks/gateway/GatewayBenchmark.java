@@ -20,13 +20,11 @@ import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import io.switchboard.benchmarks.ByteArrayMarshaller;
 import io.switchboard.benchmarks.RatioReport;
 import io.switchboard.gateway.Gateway;
 import io.switchboard.gateway.Route;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Collection;
@@ -91,7 +89,7 @@ public class GatewayBenchmark {
   private ManagedChannel viaByteProxy;
   private byte[] payload;
 
-  static final MethodDescriptor.Marshaller<byte[]> BYTES = new ByteArrayMarshaller();
+  static final MethodDescriptor.Marshaller<byte[]> BYTES = ByteArrayMarshaller.INSTANCE;
   static final MethodDescriptor<byte[], byte[]> ECHO =
       MethodDescriptor.newBuilder(BYTES, BYTES)
           .setFullMethodName(SERVICE + "/Echo")
@@ -325,23 +323,6 @@ public class GatewayBenchmark {
   }
 
   // ---- The baseline: a byte[] proxy as grpc-java's GrpcProxy example writes one. ----------------
-
-  /** Reads each message into a new {@code byte[]}. */
-  static final class ByteArrayMarshaller implements MethodDescriptor.Marshaller<byte[]> {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-  }
 
   /** Routes every method to the proxy handler, with byte[] messages. */
   static final class ByteProxyRegistry extends HandlerRegistry {

@@ -7,14 +7,12 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCalls;
+import io.switchboard.benchmarks.ByteArrayMarshaller;
 import io.switchboard.benchmarks.RatioReport;
 import io.switchboard.core.MethodSpec;
 import io.switchboard.core.RpcClient;
 import io.switchboard.pool.ChannelPool;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -74,22 +72,7 @@ import org.openjdk.jmh.results.RunResult;
 @Measurement(iterations = 3, time = 2)
 @Fork(1)
 public class ChannelPoolBenchmark {
-  static final MethodDescriptor.Marshaller<byte[]> BYTES =
-      new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-          return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-          try {
-            return stream.readAllBytes();
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }
-      };
+  static final MethodDescriptor.Marshaller<byte[]> BYTES = ByteArrayMarshaller.INSTANCE;
 
   static final MethodDescriptor<byte[], byte[]> ECHO_DESCRIPTOR =
       MethodDescriptor.<byte[], byte[]>newBuilder()

@@ -14,16 +14,14 @@ import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import io.switchboard.benchmarks.ByteArrayMarshaller;
 import io.switchboard.stream.CatchUpSubscription;
 import io.switchboard.stream.Event;
 import io.switchboard.stream.EventLog;
 import io.switchboard.stream.FlowControlledSender;
 import io.switchboard.stream.OverflowStrategy;
 import io.switchboard.stream.SenderSettings;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
@@ -99,22 +97,7 @@ public class StreamingBenchmark {
   private static final java.util.logging.Logger NETTY_LOG =
       java.util.logging.Logger.getLogger("io.grpc.netty");
 
-  static final MethodDescriptor.Marshaller<byte[]> BYTES =
-      new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-          return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-          try {
-            return stream.readAllBytes();
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }
-      };
+  static final MethodDescriptor.Marshaller<byte[]> BYTES = ByteArrayMarshaller.INSTANCE;
 
   static final MethodDescriptor<byte[], byte[]> RAW = method("Raw");
   static final MethodDescriptor<byte[], byte[]> SENDER = method("Sender");
