@@ -63,7 +63,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.switchboard.benchmarks.gateway.GatewayBenchmark \
- *     -f 1 -wi 2 -i 3 -w 2s -r 2s
+ *     -f 1 -wi 6 -w 2s -i 6 -r 2s   (the 4 KiB stream warms up for ~12 s)
  * </pre>
  */
 @State(Scope.Benchmark)
