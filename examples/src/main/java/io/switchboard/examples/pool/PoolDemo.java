@@ -1,24 +1,22 @@
 package io.switchboard.examples.pool;
 
 import io.grpc.ManagedChannel;
-import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
-import io.grpc.stub.ServerCalls;
 import io.switchboard.core.MethodSpec;
 import io.switchboard.core.RpcClient;
+import io.switchboard.core.ServiceBinder;
+import io.switchboard.core.ServiceSpec;
 import io.switchboard.examples.Console;
 import io.switchboard.examples.DemoContext;
 import io.switchboard.examples.users.GetUserRequest;
 import io.switchboard.examples.users.UserApi;
+import io.switchboard.msgpack.MessagePackMarshaller;
 import io.switchboard.pool.ChannelPool;
 import io.switchboard.pool.PoolSnapshot;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -39,31 +37,13 @@ public final class PoolDemo {
   private static final int CALLS = 60;
   private static final long HANDLER_MILLIS = 100;
 
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES =
-      new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-          return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-          try {
-            return stream.readAllBytes();
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }
-      };
-
+  /** Waits {@link #HANDLER_MILLIS}, then echoes: a call that holds its stream for a while. */
   private static final MethodSpec<byte[], byte[]> SLOW =
-      MethodSpec.of(
-          MethodDescriptor.<byte[], byte[]>newBuilder()
-              .setType(MethodDescriptor.MethodType.UNARY)
-              .setFullMethodName("demo.Slow/Wait")
-              .setRequestMarshaller(BYTES)
-              .setResponseMarshaller(BYTES)
-              .build());
+      ServiceSpec.named("demo.Slow")
+          .unary(
+              "Wait",
+              MessagePackMarshaller.of(byte[].class),
+              MessagePackMarshaller.of(byte[].class));
 
   private PoolDemo() {}
 
@@ -133,18 +113,15 @@ public final class PoolDemo {
 
   private static Server startSlowServer(ScheduledExecutorService timer) throws IOException {
     ServerServiceDefinition service =
-        ServerServiceDefinition.builder("demo.Slow")
-            .addMethod(
-                SLOW.descriptor(),
-                ServerCalls.asyncUnaryCall(
-                    (request, response) ->
-                        timer.schedule(
-                            () -> {
-                              response.onNext(request);
-                              response.onCompleted();
-                            },
-                            HANDLER_MILLIS,
-                            TimeUnit.MILLISECONDS)))
+        ServiceBinder.forService(ServiceSpec.named("demo.Slow"))
+            .unaryAsync(
+                SLOW,
+                request -> {
+                  CompletableFuture<byte[]> reply = new CompletableFuture<>();
+                  timer.schedule(
+                      () -> reply.complete(request), HANDLER_MILLIS, TimeUnit.MILLISECONDS);
+                  return reply;
+                })
             .build();
     return NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
         .maxConcurrentCallsPerConnection(STREAM_LIMIT)
