@@ -10,6 +10,13 @@ final class HandlerErrorLog {
 
   private HandlerErrorLog() {}
 
+  /** A failure that ended a call the client had already cancelled: DEBUG, nobody is listening. */
+  static void logAfterCancel(String fullMethodName, Throwable failure) {
+    if (logger.isDebugEnabled()) {
+      logger.debug("{} ended after the client cancelled it", fullMethodName, failure);
+    }
+  }
+
   static void log(String fullMethodName, Status status, Throwable failure) {
     switch (status.getCode()) {
       case INTERNAL, UNKNOWN, DATA_LOSS ->

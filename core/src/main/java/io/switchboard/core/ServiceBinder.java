@@ -306,6 +306,13 @@ public final class ServiceBinder {
     }
 
     void fail(StreamObserver<?> responses, Throwable failure) {
+      if (responses instanceof ServerCallStreamObserver<?> call && call.isCancelled()) {
+        // The client cancelled (or the deadline passed) and the handler's work ended with it,
+        // typically a CancellationException from the future the binder cancelled: nobody is
+        // listening, and it is no server fault.
+        HandlerErrorLog.logAfterCancel(fullMethodName, failure);
+        return;
+      }
       ErrorMapper mapper = errorMapper;
       Status status;
       try {
