@@ -12,8 +12,6 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongFunction;
 import java.util.function.Predicate;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Replays an {@link EventLog} from a sequence number (or a time) to a gRPC stream, then follows it
@@ -52,13 +50,14 @@ import org.slf4j.LoggerFactory;
  * <p><b>Threads.</b> Reading and sending run on the executor ({@link ForkJoinPool#commonPool()} by
  * default; give a store that blocks an executor of its own), one task per subscription at a time.
  * The mapping, filter and checkpoint functions run there too; an exception from any of them ends
- * the stream with {@code INTERNAL} (after what was already sent).
+ * the stream (after what was already sent) through {@link FlowControlledSender#fail}, as an {@link
+ * IllegalStateException} naming the sequence with the exception as its cause: on a server bound
+ * with core's {@code ServiceBinder}, its {@code ErrorMapper} turns that into {@code INTERNAL} and
+ * the binder logs it.
  *
  * @param <E> the event payload type
  */
 public final class CatchUpSubscription<E> implements AutoCloseable {
-  private static final Logger logger = LoggerFactory.getLogger(CatchUpSubscription.class);
-
   /**
    * Default live buffer: 1,024 events, the sender's default buffer: a subscriber further behind
    * than that reads from the store, which holds the events anyway.
@@ -80,7 +79,8 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
 
   // Confined to the pump (one at a time, ordered by wip), or, once pushing live, to appenders
   // (one at a time, under the log's append lock, which the switch to live happens under).
-  private long nextSequence;
+  // nextSequence and live are volatile only so that stats() may read them from other threads.
+  private volatile long nextSequence;
   private ArrayDeque<Event<E>> page = new ArrayDeque<>();
   private volatile boolean live;
   private long skippedSinceCheckpoint;
@@ -91,8 +91,6 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
   private volatile long checkpoints;
   private volatile long replayed;
   private volatile long fallbacks;
-  private volatile long nextSequenceSeen;
-  private volatile boolean liveSeen;
   private volatile boolean closed;
 
   private CatchUpSubscription(Builder<E, ?> b, Sink<E, ?> sink, long start) {
@@ -105,7 +103,6 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
     this.pushLive = b.pushLive;
     this.liveHandle = new Live<>(b.liveBuffer, this::schedule, b.pushLive ? this::push : null);
     this.nextSequence = start;
-    this.nextSequenceSeen = start;
   }
 
   /**
@@ -137,7 +134,7 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
   /** Returns a snapshot of the subscription's progress. */
   public SubscriptionStats stats() {
     return new SubscriptionStats(
-        nextSequenceSeen, delivered, skipped, checkpoints, replayed, fallbacks, liveSeen);
+        nextSequence, delivered, skipped, checkpoints, replayed, fallbacks, live);
   }
 
   private void schedule() {
@@ -157,13 +154,7 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
       try {
         pumpOnce();
       } catch (RuntimeException e) {
-        logger.warn("catch-up subscription failed", e);
-        end(
-            Status.INTERNAL.withDescription(
-                "catch-up subscription failed at sequence "
-                    + nextSequence
-                    + ": "
-                    + e.getClass().getSimpleName()));
+        endWith(e, nextSequence);
       }
       missed = wip.addAndGet(-missed);
       if (missed == 0) {
@@ -206,7 +197,6 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
       return false;
     }
     nextSequence = event.sequence() + 1;
-    nextSequenceSeen = nextSequence;
     if (filter.test(event.payload())) {
       sink.event(event, push);
       skippedSinceCheckpoint = 0; // A delivered event tells the client where it is.
@@ -235,13 +225,7 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
         schedule(); // Fell back after a gap: the pump reads the store again.
       }
     } catch (RuntimeException e) {
-      logger.warn("catch-up subscription failed", e);
-      end(
-          Status.INTERNAL.withDescription(
-              "catch-up subscription failed at sequence "
-                  + event.sequence()
-                  + ": "
-                  + e.getClass().getSimpleName()));
+      endWith(e, event.sequence());
     }
   }
 
@@ -280,12 +264,10 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
       }
       liveHandle.reset();
       live = true; // Before registering: a push may come as soon as it is registered.
-      liveSeen = true;
       if (log.goLiveIfCaughtUp(liveHandle, nextSequence)) {
         return pushLive ? null : liveHandle.poll();
       }
       live = false;
-      liveSeen = false;
     }
   }
 
@@ -293,15 +275,27 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
     log.removeLive(liveHandle);
     liveHandle.clear();
     live = false;
-    liveSeen = false;
     fallbacks++;
     page.clear();
   }
 
   private void end(Status status) {
+    fail(status.asRuntimeException());
+  }
+
+  /**
+   * Ends the stream with the exception itself (with the sequence as context), not a status made
+   * here: on a server bound with core's {@code ServiceBinder} its {@code ErrorMapper} maps it and
+   * the binder logs it, once.
+   */
+  private void endWith(RuntimeException e, long sequence) {
+    fail(new IllegalStateException("catch-up failed at sequence " + sequence, e));
+  }
+
+  private void fail(Throwable error) {
     close();
     try {
-      sink.sender.fail(status.asRuntimeException());
+      sink.sender.fail(error);
     } catch (IllegalStateException alreadyEnded) {
       // The caller ended the stream first.
     }

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * FlowControlledSender<LogBatch> sender = FlowControlledSender.create(responses, settings);
  * Coalescer<LogLine, LogBatch> lines =
- *     Coalescer.create(sender, LogBatch::new, CoalescerSettings.defaults(), scheduler);
+ *     Coalescer.create(sender, LogBatch::new, CoalescerSettings.builder().build(), scheduler);
  * lines.add(line);   // from any thread
  * }</pre>
  *

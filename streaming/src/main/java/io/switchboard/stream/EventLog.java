@@ -1,6 +1,5 @@
 package io.switchboard.stream;
 
-import java.time.Clock;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -22,22 +21,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * @param <E> the payload type
  */
 public final class EventLog<E> {
-  /**
-   * Default in-memory retention: 100,000 events, about 10 MB of 100-byte events: minutes of history
-   * at thousands of events a second, for a reconnecting subscriber to catch up from.
-   */
-  public static final int DEFAULT_RETENTION = 100_000;
-
   private final EventStore<E> store;
-  private final Clock clock;
   private final ReentrantLock appendLock = new ReentrantLock();
   private final CopyOnWriteArrayList<CatchUpSubscription.Live<E>> live =
       new CopyOnWriteArrayList<>();
   private Instant lastTimestamp = Instant.MIN;
 
-  private EventLog(EventStore<E> store, Clock clock) {
+  private EventLog(EventStore<E> store) {
     this.store = store;
-    this.clock = clock;
   }
 
   /**
@@ -46,7 +37,7 @@ public final class EventLog<E> {
    * @throws IllegalArgumentException if {@code retention < 1}
    */
   public static <E> EventLog<E> inMemory(int retention) {
-    return new EventLog<>(EventStore.inMemory(retention), Clock.systemUTC());
+    return new EventLog<>(EventStore.inMemory(retention));
   }
 
   /**
@@ -55,7 +46,7 @@ public final class EventLog<E> {
    * @throws NullPointerException if the store is null
    */
   public static <E> EventLog<E> over(EventStore<E> store) {
-    return new EventLog<>(Objects.requireNonNull(store, "store"), Clock.systemUTC());
+    return new EventLog<>(Objects.requireNonNull(store, "store"));
   }
 
   /**
@@ -70,7 +61,7 @@ public final class EventLog<E> {
     Objects.requireNonNull(payload, "payload");
     appendLock.lock();
     try {
-      Instant now = clock.instant();
+      Instant now = Instant.now(); // the system clock, in UTC
       if (now.isBefore(lastTimestamp)) {
         now = lastTimestamp;
       }

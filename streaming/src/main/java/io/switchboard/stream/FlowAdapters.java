@@ -15,12 +15,6 @@ import org.slf4j.LoggerFactory;
 public final class FlowAdapters {
   private static final Logger logger = LoggerFactory.getLogger(FlowAdapters.class);
 
-  /**
-   * Default prefetch: 32 items, a quarter of which must be sent before more are asked for, so a
-   * publisher is asked rarely while its items stay far below the sender's default buffer.
-   */
-  public static final int DEFAULT_PREFETCH = 32;
-
   private FlowAdapters() {}
 
   /**

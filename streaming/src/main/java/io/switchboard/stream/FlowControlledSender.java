@@ -6,12 +6,9 @@ import io.grpc.stub.CallStreamObserver;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -166,7 +163,8 @@ public final class FlowControlledSender<T> {
    * @throws NullPointerException if the message is null
    * @throws IllegalArgumentException if its size is negative or larger than the byte bound (it
    *     could never fit)
-   * @throws IllegalStateException if {@link #complete()} or {@link #fail} was called before
+   * @throws IllegalStateException if {@link #complete()} was called before (after {@link #fail} or
+   *     {@link #failNow} it returns false instead, counted as rejected)
    * @throws StatusRuntimeException with {@code CANCELLED} if a {@code BLOCK} wait is interrupted
    *     (the interrupt flag is kept)
    */
@@ -411,6 +409,16 @@ public final class FlowControlledSender<T> {
     }
   }
 
+  /** Returns the number of producers blocked in a {@code BLOCK} wait now; for tests. */
+  int waitingProducers() {
+    lock.lock();
+    try {
+      return waiters;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Returns a consistent snapshot of the counters. */
   public SenderStats stats() {
     lock.lock();
@@ -491,41 +499,40 @@ public final class FlowControlledSender<T> {
   /**
    * Lock held. Frees room for a message of the given size and priority by dropping buffered
    * messages of strictly lower priority, lowest first and oldest first among equals. Returns the
-   * dropped messages, or null (and drops nothing) if not enough lower-priority messages exist.
+   * dropped messages in the order they were dropped, or null (and drops nothing) if not enough
+   * lower-priority messages exist. No sorting: one pass to check that dropping can make room, then
+   * one pass per priority level dropped from (usually one).
    */
   private List<T> dropLowerThan(int size, int priority) {
-    int count = buffer.size();
-    long bytes = bufferedBytes;
-    List<Entry<T>> lower = new ArrayList<>();
+    int lowerCount = 0;
+    long lowerBytes = 0;
+    int lowest = priority;
     for (Entry<T> e : buffer) {
       if (e.priority < priority) {
-        lower.add(e);
+        lowerCount++;
+        lowerBytes += e.size;
+        lowest = Math.min(lowest, e.priority);
       }
     }
-    lower.sort((a, b) -> Integer.compare(a.priority, b.priority)); // stable: oldest first
-    List<Entry<T>> chosen = new ArrayList<>();
-    for (Entry<T> e : lower) {
-      if (count < maxMessages && bytes + size <= maxBytes) {
-        break;
-      }
-      chosen.add(e);
-      count--;
-      bytes -= e.size;
+    if (buffer.size() - lowerCount >= maxMessages || bufferedBytes - lowerBytes + size > maxBytes) {
+      return null; // even dropping every lower-priority message would not make room
     }
-    if (count >= maxMessages || bytes + size > maxBytes) {
-      return null;
-    }
-    Set<Entry<T>> remove = Collections.newSetFromMap(new IdentityHashMap<>());
-    remove.addAll(chosen);
-    List<T> victims = new ArrayList<>(chosen.size());
-    for (Iterator<Entry<T>> it = buffer.iterator(); it.hasNext(); ) {
-      Entry<T> e = it.next();
-      if (remove.contains(e)) {
-        it.remove();
-        bufferedBytes -= e.size;
-        dropped++;
-        victims.add(e.message);
+    List<T> victims = new ArrayList<>();
+    while (!fits(size)) {
+      // Some message of priority `lowest` (< priority) is left, or dropping would have made room.
+      int nextLowest = priority;
+      for (Iterator<Entry<T>> it = buffer.iterator(); it.hasNext() && !fits(size); ) {
+        Entry<T> e = it.next();
+        if (e.priority == lowest) {
+          it.remove();
+          bufferedBytes -= e.size;
+          dropped++;
+          victims.add(e.message);
+        } else if (e.priority > lowest && e.priority < nextLowest) {
+          nextLowest = e.priority;
+        }
       }
+      lowest = nextLowest;
     }
     return victims;
   }

@@ -396,7 +396,7 @@ public final class StreamRegistry implements AutoCloseable {
       extends ForwardingServerCall.SimpleForwardingServerCall<ReqT, RespT> {
     private final Tracked tracked;
     private final Object lock = new Object();
-    private boolean closed;
+    // Set under lock, at most one of them: closed by the app (closedWith) or by the reaper.
     private volatile Status reapedWith;
     private volatile Status closedWith;
 
@@ -423,7 +423,6 @@ public final class StreamRegistry implements AutoCloseable {
         if (reapedWith != null) {
           return;
         }
-        closed = true;
         closedWith = status;
         super.close(status, trailers);
       }
@@ -441,10 +440,9 @@ public final class StreamRegistry implements AutoCloseable {
 
     boolean reap(Status status) {
       synchronized (lock) {
-        if (closed) {
+        if (closedWith != null || reapedWith != null) {
           return false;
         }
-        closed = true;
         reapedWith = status;
         try {
           super.close(status, new Metadata());

@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -54,14 +54,15 @@ class BackpressureNettyTest {
 
   @RegisterExtension final GrpcExtension grpc = new GrpcExtension();
 
-  private final ExecutorService producerPool = Executors.newCachedThreadPool();
+  private ExecutorService producerPool;
   private final Map<String, CompletableFuture<SenderStats>> serverStats = new ConcurrentHashMap<>();
+  private final Map<String, CompletableFuture<Status>> serverEnd = new ConcurrentHashMap<>();
   private final AtomicInteger uploadPeakBuffered = new AtomicInteger();
 
-  @AfterEach
-  void stopProducers() throws InterruptedException {
-    producerPool.shutdownNow();
-    assertThat(producerPool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+  @BeforeEach
+  void startProducers() {
+    // Registered inside the test (not in a field initializer) so it is shut down after each test.
+    producerPool = grpc.register(Executors.newCachedThreadPool());
   }
 
   private ServerServiceDefinition service() {
@@ -87,6 +88,9 @@ class BackpressureNettyTest {
                 .build());
     CompletableFuture<SenderStats> stats = new CompletableFuture<>();
     serverStats.put(req.tag(), stats);
+    CompletableFuture<Status> end = new CompletableFuture<>();
+    serverEnd.put(req.tag(), end);
+    sender.whenDone().thenAccept(end::complete);
     AtomicInteger running = new AtomicInteger(PRODUCERS);
     for (int p = 0; p < PRODUCERS; p++) {
       int producer = p;
@@ -327,7 +331,11 @@ class BackpressureNettyTest {
     client.serverStreaming(PRODUCE, new Req(100_000, "BLOCK"), receiver.clientObserver());
     assertThat(failed.get(30, TimeUnit.SECONDS)).hasMessage("boom at 10");
     SenderStats stats = serverStats.get("BLOCK").get(30, TimeUnit.SECONDS);
-    assertThat(stats.sent()).isLessThan(200_000); // the server stopped early: it saw the cancel
+    // The server saw the cancel: its sender ended CANCELLED, and released or refused messages.
+    assertThat(serverEnd.get("BLOCK").get(30, TimeUnit.SECONDS).getCode())
+        .isEqualTo(Status.Code.CANCELLED);
+    assertThat(stats.discarded() + stats.rejected()).isPositive();
+    assertThat(stats.sent()).isLessThan(200_000);
     assertThat(seen.get()).isEqualTo(10);
     assertThatThrownBy(receiver::take).isInstanceOf(IllegalStateException.class);
   }

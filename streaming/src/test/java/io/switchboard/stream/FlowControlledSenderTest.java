@@ -36,6 +36,19 @@ class FlowControlledSenderTest {
     return msgs.stream().map(Msg::seq).toList();
   }
 
+  /**
+   * Waits until a producer is parked in the sender's {@code BLOCK} wait, so what the test does next
+   * really has to wake it (and not merely reach the sender before the producer does).
+   */
+  private static void awaitBlockedProducer(FlowControlledSender<?> sender)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (sender.waitingProducers() == 0) {
+      assertThat(System.nanoTime()).as("producer never blocked").isLessThan(deadline);
+      Thread.sleep(1); // polling a condition with a deadline
+    }
+  }
+
   @Test
   void writesAtOnceWhileReadyAndBuffersOtherwise() {
     FakeCall<Msg> call = new FakeCall<>();
@@ -137,6 +150,38 @@ class FlowControlledSenderTest {
   }
 
   @Test
+  void dropLowestPriorityDropsAcrossLevelsOnlyWhenThatMakesRoom() {
+    FakeCall<Msg> call = new FakeCall<>();
+    List<Msg> dropped = new ArrayList<>();
+    FlowControlledSender<Msg> sender =
+        FlowControlledSender.create(
+            call,
+            settings(OverflowStrategy.DROP_LOWEST_PRIORITY, 10)
+                .maxBufferedBytes(100)
+                .sizeFunction(Msg::size)
+                .priority(Msg::priority)
+                .dropListener((m, s) -> dropped.add(m))
+                .build());
+    call.setReady(false);
+    sender.send(Msg.of(0, 1, 2, 9)); // 25 bytes each: four fit
+    sender.send(Msg.of(0, 2, 0, 9));
+    sender.send(Msg.of(0, 3, 1, 9));
+    sender.send(Msg.of(0, 4, 0, 9));
+    // 75 bytes at priority 1: dropping both priority-0 messages leaves 50 + 75 > 100: nothing goes.
+    assertThat(sender.send(Msg.of(0, 5, 1, 59))).isFalse();
+    assertThat(seqs(dropped)).containsExactly(5L);
+    assertThat(sender.buffered()).isEqualTo(4);
+    // At priority 3 it takes both priority-0 messages, oldest first, then the priority-1 one.
+    assertThat(sender.send(Msg.of(0, 6, 3, 59))).isTrue();
+    assertThat(seqs(dropped)).containsExactly(5L, 2L, 4L, 3L);
+    assertThat(sender.stats().bufferedBytes()).isEqualTo(100);
+    call.setReady(true);
+    call.fireOnReady();
+    assertThat(seqs(call.written)).containsExactly(1L, 6L);
+    assertThat(sender.stats().dropped()).isEqualTo(4);
+  }
+
+  @Test
   void byteBoundCountsTheSizeFunction() {
     FakeCall<Msg> call = new FakeCall<>();
     FlowControlledSender<Msg> sender =
@@ -200,6 +245,7 @@ class FlowControlledSenderTest {
               settings(OverflowStrategy.BLOCK, 1).blockTimeout(Duration.ofSeconds(30)).build());
       patient.send(msg(10));
       Future<Boolean> blocked = pool.submit(() -> patient.send(msg(11)));
+      awaitBlockedProducer(patient);
       assertThat(blocked.isDone()).isFalse();
       call.setReady(true);
       call.fireOnReady(); // room: the blocked producer goes on
@@ -219,6 +265,8 @@ class FlowControlledSenderTest {
     sender.send(msg(1));
     sender.send(msg(2));
     CompletableFuture<Boolean> blocked = CompletableFuture.supplyAsync(() -> sender.send(msg(3)));
+    awaitBlockedProducer(sender);
+    assertThat(blocked.isDone()).isFalse();
     call.cancel();
     assertThat(blocked.get(10, TimeUnit.SECONDS)).isFalse();
     SenderStats stats = sender.stats();

@@ -7,7 +7,10 @@ package io.switchboard.examples.logs;
 public enum Delivery {
   /** Lossless: a subscriber that falls behind reads from the stored log again. The default. */
   CATCH_UP,
-  /** Lossless: the application's appends wait for the subscriber (up to 2 s each). */
+  /**
+   * Lossless unless a wait exceeds 2 s: the application's appends wait for the subscriber, up to 2
+   * s each; a line whose wait times out is dropped (and counted).
+   */
   BLOCK,
   /** Lossy: the oldest waiting lines are dropped; the freshest win. */
   DROP_OLDEST,
