@@ -51,27 +51,30 @@ public final class PoolDemo {
   public static void run(DemoContext ctx) throws Exception {
     Console out = ctx.out();
     out.section("Channel pool: least-loaded channels that grow past MAX_CONCURRENT_STREAMS");
-    if (ctx.usersChannel() instanceof ChannelPool users) {
-      RpcClient client = RpcClient.create(users).withTimeout(Duration.ofSeconds(5));
-      for (long id = 1; id <= 20; id++) {
-        client.unary(UserApi.GET_USER, new GetUserRequest(id)).join();
-      }
-      out.ok("the user client above runs over a ChannelPool; 20 more GetUser calls on it:");
-      indent(out, users.snapshot());
+    ChannelPool users = ctx.usersChannel();
+    RpcClient client = RpcClient.create(users).withTimeout(Duration.ofSeconds(5));
+    for (long id = 1; id <= 20; id++) {
+      client.unary(UserApi.GET_USER, new GetUserRequest(id)).join();
     }
+    out.ok("the user client above runs over a ChannelPool; 20 more GetUser calls on it:");
+    indent(out, users.snapshot());
 
     ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
-    Server server = startSlowServer(timer);
-    String target = "127.0.0.1:" + ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
-    ManagedChannel single = NettyChannelBuilder.forTarget(target).usePlaintext().build();
-    ChannelPool pool =
-        ChannelPool.forTarget(target)
-            .usePlaintext()
-            .name("slow")
-            .maxConcurrentStreams(STREAM_LIMIT)
-            .maxChannels(8)
-            .build();
+    Server server = null;
+    ManagedChannel single = null;
+    ChannelPool pool = null;
     try {
+      server = startSlowServer(timer);
+      String target =
+          "127.0.0.1:" + ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
+      single = NettyChannelBuilder.forTarget(target).usePlaintext().build();
+      pool =
+          ChannelPool.forTarget(target)
+              .usePlaintext()
+              .name("slow")
+              .maxConcurrentStreams(STREAM_LIMIT)
+              .maxChannels(8)
+              .build();
       out.say(
           "a server allowing %d streams per connection, %d ms per call; %d calls at once:",
           STREAM_LIMIT, HANDLER_MILLIS, CALLS);
@@ -84,19 +87,26 @@ public final class PoolDemo {
           growing + " ms  (grew to " + pool.snapshot().activeChannels() + " channels, connecting)");
       long pooled = timeCalls(pool);
       out.field("pool, 2nd burst", pooled + " ms  (channels connected)");
-      out.ok(
-          "%.1f× faster than one channel: the pool adds a channel whenever every channel carries"
-              + " the server's stream limit",
-          (double) oneChannel / Math.max(1, pooled));
+      double speedUp = (double) oneChannel / Math.max(1, pooled);
+      if (pooled < oneChannel) {
+        out.ok(
+            "%.1f× faster than one channel: the pool adds a channel whenever every channel"
+                + " carries the server's stream limit",
+            speedUp);
+      } else {
+        out.say("no faster than one channel this time (%.1f×): the machine is busy", speedUp);
+      }
       indent(out, pool.snapshot());
     } finally {
-      pool.shutdownNow();
-      single.shutdownNow();
-      server.shutdownNow();
       timer.shutdownNow();
-      pool.awaitTermination(5, TimeUnit.SECONDS);
-      single.awaitTermination(5, TimeUnit.SECONDS);
-      server.awaitTermination(5, TimeUnit.SECONDS);
+      for (ManagedChannel channel : new ManagedChannel[] {pool, single}) {
+        if (channel != null) {
+          channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+      }
+      if (server != null) {
+        server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
     }
   }
 
