@@ -31,6 +31,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -162,6 +163,7 @@ public final class ChannelPool extends ManagedChannel {
   private static final PooledChannel[] NO_CHANNELS = new PooledChannel[0];
 
   private final Builder settings;
+  private final int callsPerChannel;
   private final String name;
   private final String authority;
   private final Status shutdownStatus;
@@ -173,6 +175,11 @@ public final class ChannelPool extends ManagedChannel {
   private final AtomicLong shrunk = new AtomicLong();
   private final AtomicLong replaced = new AtomicLong();
   private final AtomicLong refreshed = new AtomicLong();
+
+  /** Pool-wide call counters: unlike the channels' own, they survive the channels' removal. */
+  private final LongAdder callsStarted = new LongAdder();
+
+  private final LongAdder callsFailed = new LongAdder();
 
   /** The channels in rotation; replaced as a whole (copy on write) under {@link #lock}. */
   private volatile PooledChannel[] active = NO_CHANNELS;
@@ -190,6 +197,7 @@ public final class ChannelPool extends ManagedChannel {
 
   private ChannelPool(Builder settings) {
     this.settings = settings;
+    this.callsPerChannel = settings.callsPerChannel();
     this.maintenance = newMaintenanceExecutor();
     List<PooledChannel> initial = new ArrayList<>();
     try {
@@ -281,12 +289,15 @@ public final class ChannelPool extends ManagedChannel {
   /** Returns the channels (in rotation, warming up, draining) and counters at this moment. */
   public PoolSnapshot snapshot() {
     long now = System.nanoTime();
+    // Roles come from one read of the rotation, so the snapshot never shows more ACTIVE channels
+    // than maxChannels while a channel is being swapped in or out.
+    Set<PooledChannel> rotation = Set.of(active);
     List<ChannelSnapshot> channels = new ArrayList<>();
     List<PooledChannel> all = new ArrayList<>(allChannels);
     all.sort(Comparator.comparingInt(c -> c.id));
     for (PooledChannel channel : all) {
       if (!(channel.isShutDown() && channel.channel.isTerminated() && !shutdown)) {
-        channels.add(channel.snapshot(now));
+        channels.add(channel.snapshot(now, rotation.contains(channel)));
       }
     }
     return new PoolSnapshot(
@@ -297,7 +308,9 @@ public final class ChannelPool extends ManagedChannel {
         grown.get(),
         shrunk.get(),
         replaced.get(),
-        refreshed.get());
+        refreshed.get(),
+        callsStarted.sum(),
+        callsFailed.sum());
   }
 
   // ---- Channel ----
@@ -500,10 +513,20 @@ public final class ChannelPool extends ManagedChannel {
       PooledChannel healthy = leastLoaded(channels, true);
       best = healthy != null ? healthy : leastLoaded(channels, false); // fail-open
     }
-    if (best.inFlight() >= settings.callsPerChannel() && n < settings.maxChannels) {
-      PooledChannel added = grow();
-      if (added != null) {
-        return added;
+    if (best.inFlight() >= callsPerChannel) {
+      // Both draws are full: scan for room without the lock, and grow only if there is none.
+      PooledChannel roomiest = leastLoaded(channels, true);
+      if (roomiest != null && roomiest.inFlight() < callsPerChannel) {
+        return roomiest;
+      }
+      if (n < settings.maxChannels) {
+        PooledChannel added = grow();
+        if (added != null) {
+          return added;
+        }
+      }
+      if (roomiest != null) {
+        best = roomiest; // cannot grow: the least loaded healthy channel
       }
     }
     return best;
@@ -539,24 +562,24 @@ public final class ChannelPool extends ManagedChannel {
       return null;
     }
     long keyHash = key.hashCode() * 0x9E3779B97F4A7C15L;
+    // One pass: the best healthy channel, and the best of all for when none is healthy.
+    PooledChannel bestHealthy = null;
+    long bestHealthyWeight = 0;
     PooledChannel best = null;
     long bestWeight = 0;
-    for (boolean healthyOnly : new boolean[] {true, false}) {
-      for (PooledChannel channel : channels) {
-        if (healthyOnly && !channel.isHealthy()) {
-          continue;
-        }
-        long weight = mix(keyHash ^ channel.id);
-        if (best == null || Long.compareUnsigned(weight, bestWeight) > 0) {
-          best = channel;
-          bestWeight = weight;
-        }
+    for (PooledChannel channel : channels) {
+      long weight = mix(keyHash ^ channel.id);
+      if (best == null || Long.compareUnsigned(weight, bestWeight) > 0) {
+        best = channel;
+        bestWeight = weight;
       }
-      if (best != null) {
-        return best;
+      if ((bestHealthy == null || Long.compareUnsigned(weight, bestHealthyWeight) > 0)
+          && channel.isHealthy()) {
+        bestHealthy = channel;
+        bestHealthyWeight = weight;
       }
     }
-    return best;
+    return bestHealthy != null ? bestHealthy : best;
   }
 
   /** A 64-bit finalizer (SplitMix64): spreads rendezvous weights evenly. */
@@ -568,21 +591,23 @@ public final class ChannelPool extends ManagedChannel {
 
   // ---- sizing ----
 
-  /** Adds a channel if every healthy channel is at the threshold; returns it, or null. */
+  /**
+   * Adds a channel if every healthy channel is at the threshold and returns it; returns the least
+   * loaded healthy channel if one has room after all; null if the pool cannot grow.
+   */
   private PooledChannel grow() {
     synchronized (lock) {
       PooledChannel[] channels = active;
       if (shutdown || channels.length >= settings.maxChannels) {
         return null;
       }
-      for (PooledChannel channel : channels) {
-        if (channel.isHealthy() && channel.inFlight() < settings.callsPerChannel()) {
-          return channel; // another call grew the pool meanwhile, or load fell
-        }
+      PooledChannel roomiest = leastLoaded(channels, true);
+      if (roomiest != null && roomiest.inFlight() < callsPerChannel) {
+        return roomiest; // another call grew the pool meanwhile, or load fell
       }
       PooledChannel added;
       try {
-        added = newChannel(Role.ACTIVE);
+        added = newChannel(Role.WARMING); // ACTIVE once in the rotation, below
       } catch (RuntimeException e) {
         logger.warn("channel pool {}: could not add a channel; calls stay on the others", name, e);
         return null;
@@ -590,6 +615,7 @@ public final class ChannelPool extends ManagedChannel {
       PooledChannel[] more = Arrays.copyOf(channels, channels.length + 1);
       more[channels.length] = added;
       active = more;
+      added.activate();
       grown.incrementAndGet();
       lastResizeNanos = System.nanoTime();
       return added;
@@ -618,7 +644,9 @@ public final class ChannelPool extends ManagedChannel {
       double jitter = 1 - REFRESH_JITTER * ThreadLocalRandom.current().nextDouble();
       refreshAt = now + (long) (settings.maxChannelAge.toNanos() * jitter);
     }
-    PooledChannel pooled = new PooledChannel(ids.incrementAndGet(), channel, now, refreshAt, role);
+    PooledChannel pooled =
+        new PooledChannel(
+            ids.incrementAndGet(), channel, now, refreshAt, role, callsStarted, callsFailed);
     allChannels.add(pooled);
     watch(pooled, requestConnection(channel));
     return pooled;
@@ -724,11 +752,13 @@ public final class ChannelPool extends ManagedChannel {
         channels[i] = fresh;
       }
     }
-    fresh.activate();
     active = channels;
     warming.remove(fresh);
     old.replacement = null;
+    // Retire the old channel before the fresh one takes the ACTIVE role, so no snapshot ever
+    // counts more than maxChannels channels ACTIVE. A WARMING channel already takes calls.
     old.retire();
+    fresh.activate();
     (fresh.isRefresh ? refreshed : replaced).incrementAndGet();
   }
 
@@ -736,13 +766,14 @@ public final class ChannelPool extends ManagedChannel {
     boolean refreshing = warming.stream().anyMatch(c -> c.isRefresh);
     PooledChannel oldest = null;
     for (PooledChannel channel : active) {
-      if (channel.replacement != null || now < channel.nextReplaceAttemptNanos) {
+      if (channel.replacement != null || now - channel.nextReplaceAttemptNanos < 0) {
         continue;
       }
       long sickSince = channel.unhealthySinceNanos();
       if (sickSince != 0 && now - sickSince >= settings.replaceUnhealthyAfter.toNanos()) {
         startReplacement(channel, false, now);
       } else if (!refreshing
+          && settings.maxChannelAge != null
           && channel.refreshAtNanos - now <= 0
           && (oldest == null || channel.createdNanos < oldest.createdNanos)) {
         oldest = channel;
@@ -783,7 +814,7 @@ public final class ChannelPool extends ManagedChannel {
     if (channels.length <= settings.minChannels || now - resized < settings.idleTimeout.toNanos()) {
       return;
     }
-    int needed = (peakInFlight + settings.callsPerChannel() - 1) / settings.callsPerChannel();
+    int needed = (peakInFlight + callsPerChannel - 1) / callsPerChannel;
     int excess = channels.length - Math.max(settings.minChannels, needed);
     if (excess > 0) {
       PooledChannel[] byLoad = channels.clone();
@@ -1114,7 +1145,7 @@ public final class ChannelPool extends ManagedChannel {
      * @throws IllegalArgumentException if not positive
      */
     public Builder idleTimeout(Duration idleTimeout) {
-      this.idleTimeout = positive("idleTimeout", idleTimeout);
+      this.idleTimeout = ClientKeepAlive.requirePositive("idleTimeout", idleTimeout);
       return this;
     }
 
@@ -1125,7 +1156,7 @@ public final class ChannelPool extends ManagedChannel {
      * @throws IllegalArgumentException if not positive
      */
     public Builder maxChannelAge(Duration maxChannelAge) {
-      this.maxChannelAge = positive("maxChannelAge", maxChannelAge);
+      this.maxChannelAge = ClientKeepAlive.requirePositive("maxChannelAge", maxChannelAge);
       return this;
     }
 
@@ -1135,7 +1166,8 @@ public final class ChannelPool extends ManagedChannel {
      * @throws IllegalArgumentException if not positive
      */
     public Builder replaceUnhealthyAfter(Duration replaceUnhealthyAfter) {
-      this.replaceUnhealthyAfter = positive("replaceUnhealthyAfter", replaceUnhealthyAfter);
+      this.replaceUnhealthyAfter =
+          ClientKeepAlive.requirePositive("replaceUnhealthyAfter", replaceUnhealthyAfter);
       return this;
     }
 
@@ -1146,7 +1178,7 @@ public final class ChannelPool extends ManagedChannel {
      * @throws IllegalArgumentException if not positive
      */
     public Builder warmUpTimeout(Duration warmUpTimeout) {
-      this.warmUpTimeout = positive("warmUpTimeout", warmUpTimeout);
+      this.warmUpTimeout = ClientKeepAlive.requirePositive("warmUpTimeout", warmUpTimeout);
       return this;
     }
 
@@ -1156,7 +1188,7 @@ public final class ChannelPool extends ManagedChannel {
      * @throws IllegalArgumentException if not within 1 ms..1 min
      */
     public Builder maintenanceInterval(Duration maintenanceInterval) {
-      positive("maintenanceInterval", maintenanceInterval);
+      ClientKeepAlive.requirePositive("maintenanceInterval", maintenanceInterval);
       if (maintenanceInterval.compareTo(Duration.ofMillis(1)) < 0
           || maintenanceInterval.compareTo(Duration.ofMinutes(1)) > 0) {
         throw new IllegalArgumentException(
@@ -1187,8 +1219,8 @@ public final class ChannelPool extends ManagedChannel {
      */
     public Builder healthCheck(String service, Duration interval, Duration timeout) {
       Objects.requireNonNull(service, "service");
-      positive("interval", interval);
-      positive("timeout", timeout);
+      ClientKeepAlive.requirePositive("interval", interval);
+      ClientKeepAlive.requirePositive("timeout", timeout);
       if (timeout.compareTo(interval) > 0) {
         throw new IllegalArgumentException(
             "timeout: " + timeout + " (expected: <= interval " + interval + ")");
@@ -1239,14 +1271,6 @@ public final class ChannelPool extends ManagedChannel {
       copy.healthCheckInterval = healthCheckInterval;
       copy.healthCheckTimeout = healthCheckTimeout;
       return copy;
-    }
-
-    private static Duration positive(String name, Duration value) {
-      Objects.requireNonNull(value, name);
-      if (value.isZero() || value.isNegative()) {
-        throw new IllegalArgumentException(name + ": " + value + " (expected: > 0)");
-      }
-      return value;
     }
   }
 }

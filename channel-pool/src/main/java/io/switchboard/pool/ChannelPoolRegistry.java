@@ -101,6 +101,13 @@ public final class ChannelPoolRegistry implements AutoCloseable {
       pools.asMap().remove(key, pool);
       pool = pools.get(key, this::create);
     }
+    if (closed) {
+      // close() ran while we created or fetched the pool, and may have missed it: do not leave a
+      // live pool in a closed registry.
+      pools.asMap().remove(key, pool);
+      pool.shutdown();
+      throw new IllegalStateException("channel pool registry is closed");
+    }
     return pool;
   }
 
@@ -165,7 +172,8 @@ public final class ChannelPoolRegistry implements AutoCloseable {
 
     /**
      * Bounds the number of pools (default {@value ChannelPoolRegistry#DEFAULT_MAX_POOLS}); beyond
-     * it the least recently used pools are shut down.
+     * it pools chosen by Caffeine's size-based eviction (not strictly the least recently used) are
+     * shut down.
      *
      * @throws IllegalArgumentException if below 1
      */

@@ -37,11 +37,13 @@ public enum KeepAlivePreset {
 
   /**
    * Behind a cloud load balancer that silently drops TCP connections idle for 350 s (AWS NLB; GCP
-   * and Azure drop after 10 and 4 minutes of idleness, the latter configurable). Client: ping every
-   * 4 min, with or without calls, so no connection is ever 350 s silent (4 min leaves room for one
-   * lost ping's 20 s timeout before the limit). Server: permit pings every 3 min (1 min under the
-   * client's interval) and without calls; close every connection after 30 min (1 min grace for
-   * calls in flight) so clients reconnect and spread over servers the balancer added.
+   * drops after 10 minutes of idleness). Not for a limit of 4 minutes or less, which the 4-minute
+   * ping would race; there, use a shorter client keepAliveTime and a server permit below it.
+   * Client: ping every 4 min, with or without calls, so no connection is ever 350 s silent (4 min
+   * leaves room for one lost ping's 20 s timeout before the limit). Server: permit pings every 3
+   * min (1 min under the client's interval) and without calls; close every connection after 30 min
+   * (1 min grace for calls in flight) so clients reconnect and spread over servers the balancer
+   * added.
    */
   CLOUD_LOAD_BALANCER(
       new ClientKeepAlive(Duration.ofMinutes(4), Duration.ofSeconds(20), true),

@@ -17,6 +17,10 @@ import java.util.Objects;
  * @param shrunk channels removed because the pool had been oversized for the idle period
  * @param replaced unhealthy channels replaced by fresh ones
  * @param refreshed channels replaced because they reached their maximum age
+ * @param callsStarted calls started through the pool since it was built, on every channel it ever
+ *     held (the channels' own counts leave the snapshot with the channels)
+ * @param callsFailed calls through the pool that closed with a status other than OK, on every
+ *     channel it ever held
  */
 public record PoolSnapshot(
     String name,
@@ -26,7 +30,9 @@ public record PoolSnapshot(
     long grown,
     long shrunk,
     long replaced,
-    long refreshed) {
+    long refreshed,
+    long callsStarted,
+    long callsFailed) {
 
   /**
    * Checks and copies the components.
@@ -54,14 +60,17 @@ public record PoolSnapshot(
     out.append(
         String.format(
             Locale.ROOT,
-            "pool %s: %s, %d active, grown %d, shrunk %d, replaced %d, refreshed %d%n",
+            "pool %s: %s, %d active, grown %d, shrunk %d, replaced %d, refreshed %d,"
+                + " calls started %d, failed %d%n",
             name,
             shutdown ? "SHUT DOWN" : healthy ? "healthy" : "UNHEALTHY",
             activeChannels(),
             grown,
             shrunk,
             replaced,
-            refreshed));
+            refreshed,
+            callsStarted,
+            callsFailed));
     out.append(
         String.format(
             Locale.ROOT,

@@ -5,15 +5,22 @@ import io.grpc.ForwardingClientCall.SimpleForwardingClientCall;
 import io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener;
 import io.grpc.Metadata;
 import io.grpc.Status;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * A call on one pooled channel that gives its in-flight count back exactly once: when the call
  * closes, when it is cancelled before it starts, or when {@code start} throws.
  */
 final class PooledCall<ReqT, RespT> extends SimpleForwardingClientCall<ReqT, RespT> {
+  @SuppressWarnings("rawtypes")
+  private static final AtomicIntegerFieldUpdater<PooledCall> RELEASED =
+      AtomicIntegerFieldUpdater.newUpdater(PooledCall.class, "released");
+
   private final PooledChannel channel;
-  private final AtomicBoolean released = new AtomicBoolean();
+
+  /** 0 until the in-flight count is given back, then 1; an updater saves an object per call. */
+  private volatile int released;
+
   private volatile boolean started;
 
   PooledCall(ClientCall<ReqT, RespT> delegate, PooledChannel channel) {
@@ -54,7 +61,7 @@ final class PooledCall<ReqT, RespT> extends SimpleForwardingClientCall<ReqT, Res
   }
 
   private void release(Status status) {
-    if (released.compareAndSet(false, true)) {
+    if (RELEASED.compareAndSet(this, 0, 1)) {
       channel.release(status);
     }
   }

@@ -35,6 +35,8 @@ final class PooledChannel {
   private final AtomicInteger inFlight = new AtomicInteger();
   private final LongAdder started = new LongAdder();
   private final LongAdder failed = new LongAdder();
+  private final LongAdder poolStarted;
+  private final LongAdder poolFailed;
   private final AtomicBoolean shutDown = new AtomicBoolean();
 
   private volatile Role role;
@@ -74,15 +76,32 @@ final class PooledChannel {
   /** For a warming channel: when it started warming up. Maintenance thread only. */
   long warmingSinceNanos;
 
-  /** Earliest time maintenance may try to replace this channel again; maintenance thread only. */
+  /**
+   * Earliest time maintenance may try to replace this channel again (its creation time at first);
+   * compared as {@code now - next < 0}, as nanoTime values must be. Maintenance thread only.
+   */
   long nextReplaceAttemptNanos;
 
-  PooledChannel(int id, ManagedChannel channel, long nowNanos, long refreshAtNanos, Role role) {
+  /**
+   * @param poolStarted the pool's total of calls started, counted along with this channel's
+   * @param poolFailed the pool's total of calls failed, counted along with this channel's
+   */
+  PooledChannel(
+      int id,
+      ManagedChannel channel,
+      long nowNanos,
+      long refreshAtNanos,
+      Role role,
+      LongAdder poolStarted,
+      LongAdder poolFailed) {
     this.id = id;
     this.channel = channel;
     this.createdNanos = nowNanos;
     this.refreshAtNanos = refreshAtNanos;
+    this.nextReplaceAttemptNanos = nowNanos;
     this.role = role;
+    this.poolStarted = poolStarted;
+    this.poolFailed = poolFailed;
   }
 
   /**
@@ -103,6 +122,7 @@ final class PooledChannel {
   void release(Status status) {
     if (status != null && !status.isOk()) {
       failed.increment();
+      poolFailed.increment();
       if (status.getCode() == Status.Code.UNAVAILABLE && !suspect) {
         suspect = true;
         updateUnhealthySince(System.nanoTime());
@@ -115,6 +135,7 @@ final class PooledChannel {
 
   void onStarted() {
     started.increment();
+    poolStarted.increment();
   }
 
   /** Takes the channel out of rotation; it shuts down once its calls in flight end. */
@@ -214,7 +235,17 @@ final class PooledChannel {
     }
   }
 
-  ChannelSnapshot snapshot(long nowNanos) {
+  /**
+   * @param inRotation whether the pool's rotation holds this channel: then it shows as ACTIVE, and
+   *     a channel still ACTIVE outside it (being removed) shows as DRAINING
+   */
+  ChannelSnapshot snapshot(long nowNanos, boolean inRotation) {
+    Role role = this.role;
+    if (inRotation) {
+      role = Role.ACTIVE;
+    } else if (role == Role.ACTIVE) {
+      role = Role.DRAINING;
+    }
     Health health;
     String detail;
     if (!connectionHealthy) {

@@ -56,13 +56,18 @@ class ChannelPoolRegistryTest {
 
   @Test
   void replacesAPoolItsUserShutDown() {
+    TestServer server = grpc.inProcessServer();
     ChannelPoolRegistry registry =
         grpc.register(
-            ChannelPoolRegistry.newBuilder(key -> ChannelPool.forTarget(key).usePlaintext().build())
+            ChannelPoolRegistry.newBuilder(
+                    key -> ChannelPool.newBuilder(server::newChannelBuilder).name(key).build())
                 .build());
-    ChannelPool first = registry.get("127.0.0.1:1");
+    ChannelPool first = registry.get("users");
     first.shutdownNow();
-    assertThat(registry.get("127.0.0.1:1")).isNotSameAs(first);
+    ChannelPool second = registry.get("users");
+    assertThat(second).isNotSameAs(first);
+    assertThat(second.isShutdown()).isFalse();
+    assertThat(registry.get("users")).isSameAs(second);
     assertThatThrownBy(() -> ChannelPoolRegistry.newBuilder(k -> null).build().get("x"))
         .isInstanceOf(NullPointerException.class)
         .hasMessage("factory returned null for x");

@@ -209,8 +209,7 @@ class ChannelPoolTest {
         WAIT,
         () -> pool.snapshot().channels().stream().noneMatch(c -> c.role() == Role.DRAINING),
         () -> pool.snapshot().toTable());
-    assertThat(pool.snapshot().channels().stream().mapToLong(ChannelSnapshot::callsFailed).sum())
-        .isZero();
+    assertThat(pool.snapshot().callsFailed()).as(pool.snapshot().toTable()).isZero();
   }
 
   @Test
@@ -294,8 +293,7 @@ class ChannelPoolTest {
           .isLessThanOrEqualTo(1);
     }
     assertThat(pool.snapshot().activeChannels()).isEqualTo(2);
-    assertThat(pool.snapshot().channels().stream().mapToLong(ChannelSnapshot::callsFailed).sum())
-        .isZero();
+    assertThat(pool.snapshot().callsFailed()).as(pool.snapshot().toTable()).isZero();
   }
 
   @Test
@@ -333,10 +331,25 @@ class ChannelPoolTest {
 
   @Test
   void forTargetUsesTlsUnlessPlaintextAndAppliesTheCustomizer() {
+    TestServer plaintextServer = grpc.nettyServer(backend.definition());
+    String target = plaintextServer.target();
+
+    // Without usePlaintext the channels speak TLS, which a plaintext server cannot answer.
+    ChannelPool tls = register(ChannelPool.forTarget(target).build());
+    CompletableFuture<String> refused =
+        RpcClient.create(tls).withTimeout(WAIT).unary(ECHO, "over tls");
+    assertThatThrownBy(refused::join)
+        .isInstanceOf(CompletionException.class)
+        .satisfies(
+            e ->
+                assertThat(Status.fromThrowable(e.getCause()).getCode())
+                    .isEqualTo(Status.Code.UNAVAILABLE));
+    assertThat(backend.served()).isZero();
+
     List<Object> seen = new ArrayList<>();
-    ChannelPool pool =
+    ChannelPool plaintext =
         register(
-            ChannelPool.forTarget("127.0.0.1:1")
+            ChannelPool.forTarget(target)
                 .usePlaintext()
                 .minChannels(2)
                 .channelCustomizer(seen::add)
@@ -344,6 +357,8 @@ class ChannelPoolTest {
     assertThat(seen)
         .hasSize(2)
         .allSatisfy(b -> assertThat(b).isInstanceOf(io.grpc.netty.NettyChannelBuilder.class));
-    assertThat(pool.name()).isEqualTo("127.0.0.1:1");
+    assertThat(plaintext.name()).isEqualTo(target);
+    assertThat(RpcClient.create(plaintext).withTimeout(WAIT).unary(ECHO, "plain").join())
+        .isEqualTo("a:plain");
   }
 }

@@ -3,8 +3,11 @@ package io.switchboard.pool;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.grpc.netty.NettyServerBuilder;
+import io.grpc.ForwardingChannelBuilder2;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.netty.NettyChannelBuilder;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -73,14 +76,47 @@ class KeepAlivePresetTest {
         .hasMessage("maxConnectionIdle: PT0S (expected: > 0)");
   }
 
-  @Test
-  void appliesToNettyBuilders() {
-    for (KeepAlivePreset preset : KeepAlivePreset.values()) {
-      NettyServerBuilder server = NettyServerBuilder.forPort(0);
-      assertThat(preset.server().applyTo(server)).isSameAs(server);
-      io.grpc.netty.NettyChannelBuilder channel =
-          io.grpc.netty.NettyChannelBuilder.forTarget("localhost:1");
-      assertThat(preset.client().applyTo(channel)).isSameAs(channel);
+  @ParameterizedTest
+  @EnumSource(KeepAlivePreset.class)
+  void clientHalfSetsItsValuesOnTheChannelBuilder(KeepAlivePreset preset) {
+    // The server half's effect is checked on the wire: PoolFaultTest's paired vs strict servers.
+    RecordingChannelBuilder builder = new RecordingChannelBuilder();
+    assertThat(preset.client().applyTo(builder)).isSameAs(builder);
+    assertThat(builder.keepAliveTimeNanos).isEqualTo(preset.client().keepAliveTime().toNanos());
+    assertThat(builder.keepAliveTimeoutNanos)
+        .isEqualTo(preset.client().keepAliveTimeout().toNanos());
+    assertThat(builder.keepAliveWithoutCalls).isEqualTo(preset.client().keepAliveWithoutCalls());
+  }
+
+  /** A Netty channel builder that records the keepalive settings it is given. */
+  static final class RecordingChannelBuilder
+      extends ForwardingChannelBuilder2<RecordingChannelBuilder> {
+    final NettyChannelBuilder delegate = NettyChannelBuilder.forTarget("never.built.invalid:443");
+    long keepAliveTimeNanos = -1;
+    long keepAliveTimeoutNanos = -1;
+    Boolean keepAliveWithoutCalls;
+
+    @Override
+    protected ManagedChannelBuilder<?> delegate() {
+      return delegate;
+    }
+
+    @Override
+    public RecordingChannelBuilder keepAliveTime(long time, TimeUnit unit) {
+      keepAliveTimeNanos = unit.toNanos(time);
+      return super.keepAliveTime(time, unit);
+    }
+
+    @Override
+    public RecordingChannelBuilder keepAliveTimeout(long timeout, TimeUnit unit) {
+      keepAliveTimeoutNanos = unit.toNanos(timeout);
+      return super.keepAliveTimeout(timeout, unit);
+    }
+
+    @Override
+    public RecordingChannelBuilder keepAliveWithoutCalls(boolean enable) {
+      keepAliveWithoutCalls = enable;
+      return super.keepAliveWithoutCalls(enable);
     }
   }
 }

@@ -34,20 +34,15 @@ class PoolFaultTest {
   static final MethodSpec<String, String> ECHO = MethodSpec.of(TestBackend.ECHO);
   static final Duration WAIT = Duration.ofSeconds(30);
 
-  /** grpc-java's shortest client keepalive (10 s), with a short timeout: the test-sized preset. */
-  static final ClientKeepAlive SHORT_CLIENT =
-      new ClientKeepAlive(Duration.ofSeconds(10), Duration.ofSeconds(1), true);
-
   /**
-   * The server policy that accepts {@link #SHORT_CLIENT}: pings every 5 s, with or without calls.
+   * {@link KeepAlivePreset#FAST_FAILURE_DETECTION}'s client (pings every 10 s, grpc-java's
+   * shortest, with or without calls) with a 1 s timeout, so tests notice a dead peer sooner.
    */
-  static final ServerKeepAlivePolicy SHORT_SERVER =
-      new ServerKeepAlivePolicy(
-          Duration.ofSeconds(5),
-          true,
-          ServerKeepAlivePolicy.NEVER,
-          ServerKeepAlivePolicy.NEVER,
-          ServerKeepAlivePolicy.NEVER);
+  static final ClientKeepAlive SHORT_CLIENT =
+      KeepAlivePreset.FAST_FAILURE_DETECTION.client().withKeepAliveTimeout(Duration.ofSeconds(1));
+
+  /** The server policy that accepts {@link #SHORT_CLIENT}: the preset's own. */
+  static final ServerKeepAlivePolicy SHORT_SERVER = KeepAlivePreset.FAST_FAILURE_DETECTION.server();
 
   @RegisterExtension final GrpcExtension grpc = new GrpcExtension();
 
@@ -307,6 +302,7 @@ class PoolFaultTest {
     FaultProxy control =
         grpc.register(FaultProxy.start(server(backend, strict::applyTo).address()));
     ChannelPool good = idlePool(paired);
+    long pairedBytesAfterConnect = paired.bytesForwarded();
     ChannelPool bad = idlePool(control);
 
     // ...and the wire shows it: the strict server closes the idle connection after three pings
@@ -318,7 +314,7 @@ class PoolFaultTest {
     Await.until(
         "paired pool pinged past the control's failure",
         Duration.ofSeconds(20),
-        () -> paired.bytesForwarded() > 0);
+        () -> paired.bytesForwarded() > pairedBytesAfterConnect);
     assertThat(paired.acceptedConnections()).isEqualTo(1);
     assertThat(good.getState(false)).isEqualTo(ConnectivityState.READY);
     assertThat(client(good).unary(ECHO, "still").join()).isEqualTo("a:still");

@@ -16,6 +16,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -47,6 +48,18 @@ class PoolStressTest {
       ExecutorService callers = grpc.register(Executors.newFixedThreadPool(threads));
       AtomicInteger ok = new AtomicInteger();
       List<Future<?>> done = new ArrayList<>();
+      // Samples the rotation while the callers run: it must never hold more than maxChannels.
+      AtomicInteger mostActive = new AtomicInteger();
+      AtomicBoolean running = new AtomicBoolean(true);
+      ExecutorService sampler = grpc.register(Executors.newSingleThreadExecutor());
+      Future<?> sampling =
+          sampler.submit(
+              () -> {
+                while (running.get()) {
+                  mostActive.accumulateAndGet(pool.snapshot().activeChannels(), Math::max);
+                  Thread.onSpinWait();
+                }
+              });
       for (int t = 0; t < threads; t++) {
         done.add(
             callers.submit(
@@ -83,15 +96,19 @@ class PoolStressTest {
       for (Future<?> f : done) {
         f.get(90, TimeUnit.SECONDS);
       }
+      running.set(false);
+      sampling.get(10, TimeUnit.SECONDS);
+      assertThat(mostActive.get()).as("most channels in rotation at once").isBetween(1, 6);
       assertThat(ok.get()).isEqualTo(threads * callsPerThread);
       PoolSnapshot after = pool.snapshot();
       assertThat(after.callsInFlight()).as(after.toTable()).isZero();
       assertThat(after.grown()).as(after.toTable()).isPositive();
       assertThat(after.shrunk()).as(after.toTable()).isPositive();
       assertThat(after.refreshed()).as(after.toTable()).isPositive();
-      assertThat(after.channels().stream().mapToLong(ChannelSnapshot::callsFailed).sum()).isZero();
-      long started = after.channels().stream().mapToLong(ChannelSnapshot::callsStarted).sum();
-      assertThat(started).isLessThanOrEqualTo((long) threads * callsPerThread);
+      assertThat(after.callsFailed()).as(after.toTable()).isZero();
+      assertThat(after.callsStarted())
+          .as(after.toTable())
+          .isEqualTo((long) threads * callsPerThread);
     } finally {
       backend.close();
     }

@@ -128,10 +128,6 @@ final class TestBackend implements AutoCloseable {
     return served.get();
   }
 
-  String name() {
-    return name;
-  }
-
   @Override
   public void close() {
     timer.shutdownNow();

@@ -6,11 +6,12 @@ import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
-import io.grpc.stub.ServerCalls;
 import io.switchboard.benchmarks.ByteArrayMarshaller;
 import io.switchboard.benchmarks.RatioReport;
 import io.switchboard.core.MethodSpec;
 import io.switchboard.core.RpcClient;
+import io.switchboard.core.ServiceBinder;
+import io.switchboard.core.ServiceSpec;
 import io.switchboard.pool.ChannelPool;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -74,15 +75,8 @@ import org.openjdk.jmh.results.RunResult;
 public class ChannelPoolBenchmark {
   static final MethodDescriptor.Marshaller<byte[]> BYTES = ByteArrayMarshaller.INSTANCE;
 
-  static final MethodDescriptor<byte[], byte[]> ECHO_DESCRIPTOR =
-      MethodDescriptor.<byte[], byte[]>newBuilder()
-          .setType(MethodDescriptor.MethodType.UNARY)
-          .setFullMethodName("bench.Echo/Echo")
-          .setRequestMarshaller(BYTES)
-          .setResponseMarshaller(BYTES)
-          .build();
-
-  static final MethodSpec<byte[], byte[]> ECHO = MethodSpec.of(ECHO_DESCRIPTOR);
+  static final ServiceSpec SERVICE = ServiceSpec.named("bench.Echo");
+  static final MethodSpec<byte[], byte[]> ECHO = SERVICE.unary("Echo", BYTES, BYTES);
 
   /** The server's MAX_CONCURRENT_STREAMS in the mcs100 scenario. */
   static final int STREAM_LIMIT = 100;
@@ -107,23 +101,18 @@ public class ChannelPoolBenchmark {
     boolean limited = scenario.equals("mcs100");
     handlerTimer = Executors.newSingleThreadScheduledExecutor();
     ServerServiceDefinition service =
-        ServerServiceDefinition.builder("bench.Echo")
-            .addMethod(
-                ECHO_DESCRIPTOR,
-                ServerCalls.asyncUnaryCall(
-                    (request, response) -> {
-                      Runnable answer =
-                          () -> {
-                            response.onNext(request);
-                            response.onCompleted();
-                          };
-                      if (limited) {
-                        handlerTimer.schedule(answer, HANDLER_MILLIS, TimeUnit.MILLISECONDS);
-                      } else {
-                        answer.run();
-                      }
-                    }))
-            .build();
+        limited
+            ? ServiceBinder.forService(SERVICE)
+                .unaryAsync(
+                    ECHO,
+                    request -> {
+                      CompletableFuture<byte[]> answer = new CompletableFuture<>();
+                      handlerTimer.schedule(
+                          () -> answer.complete(request), HANDLER_MILLIS, TimeUnit.MILLISECONDS);
+                      return answer;
+                    })
+                .build()
+            : ServiceBinder.forService(SERVICE).unary(ECHO, request -> request).build();
     NettyServerBuilder builder =
         NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
             .addService(service);
