@@ -10,7 +10,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -33,7 +32,8 @@ import java.util.function.Function;
  * <pre>{@code
  * RpcClient client = RpcClient.create(channel).withTimeout(Duration.ofSeconds(5));
  * try (BatchExecutor<Long, User> users = BatchExecutor.perBatch(
- *     ids -> client.unary(BATCH_GET_USERS, new BatchGetUsersRequest(ids)).thenApply(Replies::toBatchReply),
+ *     ids -> client.unary(BATCH_GET_USERS, new BatchGetUsersRequest(ids)),   // the RPC's own future
+ *     response -> UserBatchApi.toBatchReply(response.results()),             // converted here
  *     BatchSettings.newBuilder().batchSize(100).maxInFlight(8).build())) {
  *   BatchResult<Long, User> result = users.execute(ids).join();
  *   result.failures().forEach(f -> log.warn("{}", f));   // index, input, status, attempts, batch
@@ -47,8 +47,13 @@ import java.util.function.Function;
  * {@linkplain ItemResult.Outcome#NOT_ATTEMPTED not attempted} when the run stopped first. A run
  * stops on fail-fast, on its overall deadline, when its future is cancelled or completed by the
  * caller (e.g. {@code orTimeout}), or when the executor is {@linkplain #close() closed}; calls in
- * flight are then cancelled (completing a future from {@link io.switchboard.core.RpcClient} cancels
- * the RPC) and their items fail with the stop's status.
+ * flight are then cancelled and their items fail with the stop's status. What is cancelled is the
+ * future the call function returned: for the RPC itself to be cancelled, that must be {@link
+ * io.switchboard.core.RpcClient}'s own future (completing or cancelling it cancels the RPC), not a
+ * future derived from it with {@code thenApply}. Hence the overloads taking the raw call and a
+ * converter ({@link #perItem(Function, Function, BatchSettings)}, {@link #perBatch(Function,
+ * Function, BatchSettings)}), which keep the call's own future and convert its value themselves.
+ * The same holds for {@link BatchSettings#callTimeout()}.
  *
  * <p><b>Bounded</b>: a call holds its slot from its first attempt until its items are reported,
  * waits between retries included, so a run holds at most {@code concurrency × batchSize} items in
@@ -71,33 +76,32 @@ public final class BatchExecutor<I, O> implements AutoCloseable {
   private static final AtomicInteger TIMER_IDS = new AtomicInteger();
 
   private final BatchSettings settings;
-  private final Function<? super I, ? extends CompletableFuture<? extends O>> itemCall;
-  private final Function<? super List<I>, ? extends CompletableFuture<BatchReply<O>>> batchCall;
+  private final Function<? super I, ? extends CompletableFuture<?>> itemCall;
+  private final Function<? super List<I>, ? extends CompletableFuture<?>> batchCall;
+  private final Function<Object, ?> convert;
   private final ScheduledThreadPoolExecutor timer;
   private final Set<BatchRun<I, O>> runs = ConcurrentHashMap.newKeySet();
   private boolean closed;
 
   private BatchExecutor(
       BatchSettings settings,
-      Function<? super I, ? extends CompletableFuture<? extends O>> itemCall,
-      Function<? super List<I>, ? extends CompletableFuture<BatchReply<O>>> batchCall) {
+      Function<? super I, ? extends CompletableFuture<?>> itemCall,
+      Function<? super List<I>, ? extends CompletableFuture<?>> batchCall,
+      Function<Object, ?> convert) {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.itemCall = itemCall;
     this.batchCall = batchCall;
-    String name = "switchboard-batch-timer-" + TIMER_IDS.incrementAndGet();
-    this.timer =
-        new ScheduledThreadPoolExecutor(
-            1,
-            r -> {
-              Thread t = new Thread(r, name);
-              t.setDaemon(true);
-              return t;
-            });
-    timer.setRemoveOnCancelPolicy(true);
+    this.convert = convert;
+    this.timer = Timers.newTimer("switchboard-batch-timer-" + TIMER_IDS.incrementAndGet());
   }
 
   /**
    * Returns an executor that makes one call per input.
+   *
+   * <p>Stopping a run (fail-fast, deadline, cancel, close) and {@code callTimeout} cancel or
+   * complete exactly the future {@code call} returns. That reaches the RPC only if it is the RPC's
+   * own future (e.g. {@code client.unary(...)} itself, not a {@code thenApply} of it): to convert
+   * the response, use {@link #perItem(Function, Function, BatchSettings)}.
    *
    * @param call starts the call for one input and returns its future; completing that future
    *     exceptionally fails the item (a {@code StatusRuntimeException} gives its status)
@@ -106,11 +110,44 @@ public final class BatchExecutor<I, O> implements AutoCloseable {
   public static <I, O> BatchExecutor<I, O> perItem(
       Function<? super I, ? extends CompletableFuture<? extends O>> call, BatchSettings settings) {
     Objects.requireNonNull(call, "call");
-    return new BatchExecutor<>(settings, call, null);
+    return new BatchExecutor<>(settings, call, null, null);
+  }
+
+  /**
+   * Returns an executor that makes one call per input and converts each response to the output
+   * itself, so that stopping the run or timing an attempt out cancels the call's own future (for
+   * {@link io.switchboard.core.RpcClient}, the RPC).
+   *
+   * <pre>{@code
+   * BatchExecutor.perItem(id -> client.unary(GET_USER, new GetUserRequest(id)), User::email, settings)
+   * }</pre>
+   *
+   * @param call starts the call for one input and returns its raw future, e.g. {@code
+   *     client.unary(...)}; completing it exceptionally fails the item (a {@code
+   *     StatusRuntimeException} gives its status)
+   * @param toOutput turns the call's response into the item's output; if it throws, the item fails
+   *     (a thrown {@code StatusRuntimeException} with its status, anything else with {@code
+   *     UNKNOWN})
+   * @throws NullPointerException if an argument is null
+   */
+  @SuppressWarnings("unchecked")
+  public static <I, R, O> BatchExecutor<I, O> perItem(
+      Function<? super I, ? extends CompletableFuture<? extends R>> call,
+      Function<? super R, ? extends O> toOutput,
+      BatchSettings settings) {
+    Objects.requireNonNull(call, "call");
+    Objects.requireNonNull(toOutput, "toOutput");
+    return new BatchExecutor<>(
+        settings, call, null, value -> ((Function<Object, ? extends O>) toOutput).apply(value));
   }
 
   /**
    * Returns an executor that makes one call per batch of inputs.
+   *
+   * <p>Stopping a run (fail-fast, deadline, cancel, close) and {@code callTimeout} cancel or
+   * complete exactly the future {@code call} returns. That reaches the RPC only if it is the RPC's
+   * own future (e.g. {@code client.unary(...)} itself, not a {@code thenApply} of it): to convert
+   * the response, use {@link #perBatch(Function, Function, BatchSettings)}.
    *
    * @param call starts the call for one batch (an unmodifiable list of up to {@code batchSize}
    *     inputs) and returns the future of its reply, which must hold one entry per input, in order;
@@ -122,7 +159,39 @@ public final class BatchExecutor<I, O> implements AutoCloseable {
       Function<? super List<I>, ? extends CompletableFuture<BatchReply<O>>> call,
       BatchSettings settings) {
     Objects.requireNonNull(call, "call");
-    return new BatchExecutor<>(settings, null, call);
+    return new BatchExecutor<>(settings, null, call, null);
+  }
+
+  /**
+   * Returns an executor that makes one call per batch of inputs and converts each response to a
+   * {@link BatchReply} itself, so that stopping the run or timing an attempt out cancels the call's
+   * own future (for {@link io.switchboard.core.RpcClient}, the RPC).
+   *
+   * <pre>{@code
+   * BatchExecutor.perBatch(
+   *     ids -> client.unary(BATCH_GET_USERS, new BatchGetUsersRequest(ids)),
+   *     response -> UserBatchApi.toBatchReply(response.results()),
+   *     settings)
+   * }</pre>
+   *
+   * @param call starts the call for one batch (an unmodifiable list of up to {@code batchSize}
+   *     inputs) and returns its raw future, e.g. {@code client.unary(...)}; completing it
+   *     exceptionally fails every item of the batch with that status
+   * @param toReply turns the response into the batch's reply, which must hold one entry per input,
+   *     in order (another size fails the batch with {@code INTERNAL}); if it throws, every item of
+   *     the batch fails (a thrown {@code StatusRuntimeException} with its status, anything else
+   *     with {@code UNKNOWN})
+   * @throws NullPointerException if an argument is null
+   */
+  @SuppressWarnings("unchecked")
+  public static <I, R, O> BatchExecutor<I, O> perBatch(
+      Function<? super List<I>, ? extends CompletableFuture<? extends R>> call,
+      Function<? super R, BatchReply<O>> toReply,
+      BatchSettings settings) {
+    Objects.requireNonNull(call, "call");
+    Objects.requireNonNull(toReply, "toReply");
+    return new BatchExecutor<>(
+        settings, null, call, value -> ((Function<Object, BatchReply<O>>) toReply).apply(value));
   }
 
   /** Returns the settings every run of this executor uses. */
@@ -164,7 +233,16 @@ public final class BatchExecutor<I, O> implements AutoCloseable {
     }
     BatchRun<I, O> run =
         new BatchRun<>(
-            settings, itemCall, batchCall, timer, copy, null, null, progress, runs::remove);
+            settings,
+            itemCall,
+            batchCall,
+            convert,
+            timer,
+            copy,
+            null,
+            null,
+            progress,
+            runs::remove);
     return (CompletableFuture<BatchResult<I, O>>) (CompletableFuture<?>) start(run);
   }
 
@@ -208,7 +286,16 @@ public final class BatchExecutor<I, O> implements AutoCloseable {
     }
     BatchRun<I, O> run =
         new BatchRun<>(
-            settings, itemCall, batchCall, timer, null, inputs, listener, progress, runs::remove);
+            settings,
+            itemCall,
+            batchCall,
+            convert,
+            timer,
+            null,
+            inputs,
+            listener,
+            progress,
+            runs::remove);
     return (CompletableFuture<BatchSummary>) (CompletableFuture<?>) start(run);
   }
 
@@ -240,14 +327,7 @@ public final class BatchExecutor<I, O> implements AutoCloseable {
     for (BatchRun<I, O> run : runs) {
       run.stop(reason);
     }
-    timer.shutdownNow();
-    try {
-      if (!timer.awaitTermination(5, TimeUnit.SECONDS)) {
-        throw new IllegalStateException("the batch timer thread did not stop within 5 s");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    Timers.shutdown(timer, "the batch timer thread");
   }
 
   @Override

@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,8 +30,14 @@ import org.slf4j.LoggerFactory;
  * BatchHandler<Long, User> getUsers = BatchHandler.perItem(repository::get)
  *     .executor(databaseWorkers).parallelism(8).build();
  * binder.unaryAsync(BATCH_GET_USERS,
- *     request -> getUsers.handle(request.ids()).thenApply(BatchGetUsersResponse::from));
+ *     request -> getUsers.handle(request.ids(),
+ *         reply -> new BatchGetUsersResponse(UserBatchApi.toResults(request.ids(), reply))));
  * }</pre>
+ *
+ * <p>Use {@link #handle(List, Function)} to build the response, rather than {@code
+ * handle(items).thenApply(...)}: the binder cancels the future it is given when the client cancels
+ * the call, and only the future {@code handle(items, toResponse)} returns passes that on to the
+ * batch's work; cancelling a {@code thenApply} of it does not.
  *
  * <p>Item handler exceptions become the item's status through the {@link ErrorMapper} (standard by
  * default); a null output fails the item with {@code INTERNAL}. Instances are immutable and
@@ -143,6 +150,88 @@ public final class BatchHandler<I, O> {
     return reply;
   }
 
+  /**
+   * Handles one batch on the worker pool and turns its reply into the response: the form to return
+   * from {@code ServiceBinder.unaryAsync}.
+   *
+   * @param items the batch's items
+   * @param toResponse turns the reply into the response message; if it throws, the returned future
+   *     fails with what it threw
+   * @return the future response; it fails as {@link #handle(List)}'s does. Cancelling or completing
+   *     it (as the binder does when the client cancels the call) also cancels the batch's reply, so
+   *     items not yet started do not run (and an all-or-nothing batch is rolled back).
+   * @throws NullPointerException if an argument is null
+   */
+  public <R> CompletableFuture<R> handle(
+      List<? extends I> items, Function<? super BatchReply<O>, ? extends R> toResponse) {
+    Objects.requireNonNull(toResponse, "toResponse");
+    CompletableFuture<BatchReply<O>> reply = handle(items);
+    LinkedFuture<R> response = new LinkedFuture<>(reply);
+    reply.whenComplete(
+        (value, failure) -> {
+          if (failure != null) {
+            response.completeFromSource(null, failure);
+            return;
+          }
+          R converted;
+          try {
+            converted = toResponse.apply(value);
+          } catch (Throwable e) {
+            response.completeFromSource(null, e);
+            return;
+          }
+          response.completeFromSource(converted, null);
+        });
+    return response;
+  }
+
+  /** A response future whose completion from outside (cancel, complete) cancels its source. */
+  static final class LinkedFuture<R> extends CompletableFuture<R> {
+    private final CompletableFuture<?> source;
+
+    LinkedFuture(CompletableFuture<?> source) {
+      this.source = source;
+    }
+
+    /** The batch's reply this response is derived from (for tests). */
+    CompletableFuture<?> source() {
+      return source;
+    }
+
+    void completeFromSource(R value, Throwable failure) {
+      if (failure != null) {
+        super.completeExceptionally(failure);
+      } else {
+        super.complete(value);
+      }
+    }
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+      boolean done = super.cancel(mayInterruptIfRunning);
+      source.cancel(mayInterruptIfRunning);
+      return done;
+    }
+
+    @Override
+    public boolean complete(R value) {
+      boolean done = super.complete(value);
+      if (done) {
+        source.cancel(false);
+      }
+      return done;
+    }
+
+    @Override
+    public boolean completeExceptionally(Throwable failure) {
+      boolean done = super.completeExceptionally(failure);
+      if (done) {
+        source.cancel(false);
+      }
+      return done;
+    }
+  }
+
   private static <O> CompletableFuture<BatchReply<O>> invalid(String description) {
     return CompletableFuture.failedFuture(
         Status.INVALID_ARGUMENT.withDescription(description).asRuntimeException());
@@ -183,7 +272,8 @@ public final class BatchHandler<I, O> {
                 outputs[i] = output;
                 statuses[i] = Status.OK;
               }
-            } catch (Exception e) {
+            } catch (Throwable e) {
+              // An Error too: the item fails with its status, and the reply still completes.
               statuses[i] = toStatus(e);
             }
             if (remaining.decrementAndGet() == 0) {
@@ -213,15 +303,25 @@ public final class BatchHandler<I, O> {
     return b.build();
   }
 
+  /**
+   * The item's status for a failure: the mapper's, else (it threw, or gave null or OK) the standard
+   * mapping's, else (the failure itself carries OK) {@code INTERNAL}: a failure is never a success.
+   */
   Status toStatus(Throwable failure) {
     Status status;
     try {
       status = errorMapper.toStatus(failure);
-    } catch (RuntimeException mapperFailure) {
+    } catch (Throwable mapperFailure) {
       status = null;
     }
     if (status == null || status.isOk()) {
       status = ErrorMapper.standard().toStatus(failure);
+    }
+    if (status.isOk()) {
+      status =
+          Status.INTERNAL
+              .withDescription("the item handler threw a status exception with code OK: " + failure)
+              .withCause(failure);
     }
     return status;
   }
@@ -244,10 +344,11 @@ public final class BatchHandler<I, O> {
       T tx;
       try {
         tx = transactor.begin();
-      } catch (Exception e) {
+      } catch (Throwable e) {
         Status s = owner.toStatus(e);
         reply.complete(
-            allFailed(n, s.withDescription("could not begin the transaction: " + describe(s))));
+            allFailed(
+                n, s.withDescription("could not begin the transaction: " + Statuses.describe(s))));
         return;
       }
       BatchReply.Builder<O> ok = BatchReply.builder();
@@ -264,7 +365,8 @@ public final class BatchHandler<I, O> {
             continue;
           }
           failure = Status.INTERNAL.withDescription("the item handler returned null for item " + i);
-        } catch (Exception e) {
+        } catch (Throwable e) {
+          // An Error too: the transaction is rolled back and the reply completes.
           failure = owner.toStatus(e);
         }
         rollback(tx);
@@ -273,7 +375,7 @@ public final class BatchHandler<I, O> {
                 "not applied: the batch was rolled back because item "
                     + i
                     + " failed with "
-                    + describe(failure));
+                    + Statuses.describe(failure));
         BatchReply.Builder<O> failed = BatchReply.builder();
         for (int j = 0; j < n; j++) {
           failed.failure(j == i ? failure : others);
@@ -283,10 +385,10 @@ public final class BatchHandler<I, O> {
       }
       try {
         transactor.commit(tx);
-      } catch (Exception e) {
+      } catch (Throwable e) {
         rollback(tx);
         Status s = owner.toStatus(e);
-        reply.complete(allFailed(n, s.withDescription("commit failed: " + describe(s))));
+        reply.complete(allFailed(n, s.withDescription("commit failed: " + Statuses.describe(s))));
         return;
       }
       reply.complete(ok.build());
@@ -295,7 +397,7 @@ public final class BatchHandler<I, O> {
     private void rollback(T tx) {
       try {
         transactor.rollback(tx);
-      } catch (Exception e) {
+      } catch (Throwable e) {
         logger.warn("rollback of an all-or-nothing batch failed", e);
       }
     }
@@ -306,10 +408,6 @@ public final class BatchHandler<I, O> {
         b.failure(status);
       }
       return b.build();
-    }
-
-    private static String describe(Status s) {
-      return Statuses.describe(s);
     }
   }
 

@@ -135,11 +135,6 @@ public final class BatchReply<O> {
       return this;
     }
 
-    /** Returns the number of items appended so far. */
-    public int size() {
-      return statuses.size();
-    }
-
     /** Returns the reply. */
     public BatchReply<O> build() {
       return new BatchReply<>(outputs.toArray(), statuses.toArray(new Status[0]));

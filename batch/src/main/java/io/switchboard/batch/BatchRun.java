@@ -31,9 +31,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>How exactly-once holds: each input is read once, by the drain loop (one thread at a time),
  * into exactly one {@link Batch}, or reported as not attempted by that same loop once the run has
- * stopped. A batch's items are reported only by the transition of its state to {@code DONE} (under
- * the batch's lock), or, for the part of them that finished on an attempt while the rest are
- * retried, by the attempt that finished them (and then dropped from the batch).
+ * stopped. A batch's items are reported by the transition of its state to {@code DONE} (decided
+ * under the batch's lock, delivered after it is released, under the run's delivery lock), or, for
+ * the part of them that finished on an attempt while the rest are retried, by the attempt that
+ * finished them (and then dropped from the batch).
  */
 final class BatchRun<I, O> {
   private static final Logger logger = LoggerFactory.getLogger(BatchExecutor.class);
@@ -104,8 +105,11 @@ final class BatchRun<I, O> {
   }
 
   private final BatchSettings settings;
-  private final Function<? super I, ? extends CompletableFuture<? extends O>> itemCall;
-  private final Function<? super List<I>, ? extends CompletableFuture<BatchReply<O>>> batchCall;
+  // The call functions return the raw future (the one cancelled on stop or timed out), and convert
+  // turns its value into the output (per item) or the BatchReply (per batch) once it completed.
+  private final Function<? super I, ? extends CompletableFuture<?>> itemCall;
+  private final Function<? super List<I>, ? extends CompletableFuture<?>> batchCall;
+  private final Function<Object, ?> convert;
   private final ScheduledExecutorService timer;
   private final Executor executor;
   private final Limiter limiter;
@@ -133,13 +137,13 @@ final class BatchRun<I, O> {
   private long succeeded;
   private long failed;
   private long notAttempted;
-  private final Map<Status.Code, Long> failuresByCode = new EnumMap<>(Status.Code.class);
+  private final EnumMap<Status.Code, Long> failuresByCode = new EnumMap<>(Status.Code.class);
   private long lastProgressNanos;
-  private boolean listenerFailureLogged;
+  private boolean itemListenerFailureLogged;
+  private boolean progressListenerFailureLogged;
 
   // Control.
   private final AtomicInteger wip = new AtomicInteger();
-  private final AtomicInteger active = new AtomicInteger();
   private final Set<Batch> running = ConcurrentHashMap.newKeySet();
   private final AtomicReference<Status> stopReason = new AtomicReference<>();
   private final AtomicBoolean finished = new AtomicBoolean();
@@ -151,8 +155,9 @@ final class BatchRun<I, O> {
   @SuppressWarnings("unchecked")
   BatchRun(
       BatchSettings settings,
-      Function<? super I, ? extends CompletableFuture<? extends O>> itemCall,
-      Function<? super List<I>, ? extends CompletableFuture<BatchReply<O>>> batchCall,
+      Function<? super I, ? extends CompletableFuture<?>> itemCall,
+      Function<? super List<I>, ? extends CompletableFuture<?>> batchCall,
+      Function<Object, ?> convert,
       ScheduledExecutorService timer,
       List<I> list,
       Iterator<? extends I> iterator,
@@ -162,6 +167,7 @@ final class BatchRun<I, O> {
     this.settings = settings;
     this.itemCall = itemCall;
     this.batchCall = batchCall;
+    this.convert = convert;
     this.timer = timer;
     this.executor = settings.executor().orElse(null);
     this.limiter = settings.concurrency().newLimiter();
@@ -261,7 +267,6 @@ final class BatchRun<I, O> {
         limiter.release();
         break;
       }
-      active.incrementAndGet();
       running.add(b);
       launch(b);
     }
@@ -275,7 +280,7 @@ final class BatchRun<I, O> {
         deliver(items);
       }
     }
-    if (sourceDone && active.get() == 0 && finished.compareAndSet(false, true)) {
+    if (sourceDone && limiter.inFlight() == 0 && finished.compareAndSet(false, true)) {
       complete();
     }
   }
@@ -425,8 +430,18 @@ final class BatchRun<I, O> {
   }
 
   @SuppressWarnings("unchecked")
-  private void onAttemptDone(Batch b, int attemptNo, Object value, Throwable error) {
+  private void onAttemptDone(Batch b, int attemptNo, Object rawValue, Throwable rawError) {
     long now = System.nanoTime();
+    Object value = rawValue;
+    Throwable error = rawError;
+    if (error == null && convert != null) {
+      // The user's converter, run outside the batch lock; a converter that throws fails the items.
+      try {
+        value = convert.apply(rawValue);
+      } catch (Throwable e) {
+        error = e;
+      }
+    }
     List<ItemResult<I, O>> finals;
     ItemResult<I, O> firstFailure = null;
     Status.Code sampleCode = Status.Code.OK;
@@ -482,9 +497,7 @@ final class BatchRun<I, O> {
           continue;
         }
         Status.Code code = s.getCode();
-        if (sampleCode == Status.Code.OK
-            || code == Status.Code.RESOURCE_EXHAUSTED
-            || code == Status.Code.UNAVAILABLE) {
+        if (sampleCode == Status.Code.OK || Limiter.isPushBack(code)) {
           sampleCode = code;
         }
         if (canRetry && retry.isRetryable(code)) {
@@ -588,7 +601,6 @@ final class BatchRun<I, O> {
   private void finishBatch(Batch b) {
     running.remove(b);
     limiter.release();
-    active.decrementAndGet();
     drain();
   }
 
@@ -631,9 +643,10 @@ final class BatchRun<I, O> {
     if (itemListener != null) {
       try {
         itemListener.accept(r);
-      } catch (RuntimeException e) {
-        if (!listenerFailureLogged) {
-          listenerFailureLogged = true;
+      } catch (Throwable e) {
+        // An Error too: escaping here would leave the run's bookkeeping half done and the run hung.
+        if (!itemListenerFailureLogged) {
+          itemListenerFailureLogged = true;
           logger.warn("item listener threw on {}; ignored (logged once per run)", r, e);
         }
       }
@@ -648,13 +661,13 @@ final class BatchRun<I, O> {
             succeeded,
             failed,
             notAttempted,
-            active.get(),
+            limiter.inFlight(),
             limiter.limit());
     try {
       progressListener.accept(p);
-    } catch (RuntimeException e) {
-      if (!listenerFailureLogged) {
-        listenerFailureLogged = true;
+    } catch (Throwable e) {
+      if (!progressListenerFailureLogged) {
+        progressListenerFailureLogged = true;
         logger.warn("progress listener threw on {}; ignored (logged once per run)", p, e);
       }
     }

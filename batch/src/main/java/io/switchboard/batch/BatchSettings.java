@@ -188,9 +188,11 @@ public final class BatchSettings {
     }
 
     /**
-     * Sets how long one call attempt may take. When it passes, the call's future is completed with
-     * {@code DEADLINE_EXCEEDED} (which cancels an {@link io.switchboard.core.RpcClient} call) and
-     * the items are retried if that code is retryable, or failed.
+     * Sets how long one call attempt may take. When it passes, the future the call function
+     * returned is completed with {@code DEADLINE_EXCEEDED} and the items are retried if that code
+     * is retryable, or failed. That cancels the RPC only when the future is {@link
+     * io.switchboard.core.RpcClient}'s own (not a {@code thenApply} of it): use the {@code
+     * BatchExecutor} overloads that take a converter.
      *
      * @throws NullPointerException if null
      * @throws IllegalArgumentException if zero or negative

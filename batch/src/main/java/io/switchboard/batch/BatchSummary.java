@@ -24,17 +24,14 @@ public final class BatchSummary {
       long succeeded,
       long failed,
       long notAttempted,
-      Map<Status.Code, Long> failuresByCode,
+      EnumMap<Status.Code, Long> failuresByCode,
       Duration elapsed) {
     this.total = succeeded + failed + notAttempted;
     this.succeeded = succeeded;
     this.failed = failed;
     this.notAttempted = notAttempted;
     this.failuresByCode =
-        Collections.unmodifiableMap(
-            failuresByCode.isEmpty()
-                ? new EnumMap<>(Status.Code.class)
-                : new EnumMap<>(failuresByCode));
+        Collections.unmodifiableMap(new EnumMap<Status.Code, Long>(failuresByCode));
     this.elapsed = Objects.requireNonNull(elapsed, "elapsed");
   }
 

@@ -23,7 +23,8 @@ import java.util.function.ToLongFunction;
  *
  * <pre>{@code
  * try (Batcher<Long, User> users = Batcher.create(
- *     ids -> client.unary(BATCH_GET_USERS, new BatchGetUsersRequest(ids)).thenApply(Replies::toBatchReply),
+ *     ids -> client.unary(BATCH_GET_USERS, new BatchGetUsersRequest(ids))
+ *         .thenApply(response -> UserBatchApi.toBatchReply(response.results())),
  *     BatcherSettings.newBuilder().maxElements(100).maxDelay(Duration.ofMillis(5)).build())) {
  *   CompletableFuture<User> user = users.add(42L);   // from any thread
  * }
@@ -73,16 +74,7 @@ public final class Batcher<E, R> implements AutoCloseable {
     this.flusher = Objects.requireNonNull(flusher, "flusher");
     this.sizer = Objects.requireNonNull(sizer, "sizer");
     this.settings = Objects.requireNonNull(settings, "settings");
-    String name = "switchboard-batcher-timer-" + TIMER_IDS.incrementAndGet();
-    this.timer =
-        new ScheduledThreadPoolExecutor(
-            1,
-            r -> {
-              Thread t = new Thread(r, name);
-              t.setDaemon(true);
-              return t;
-            });
-    timer.setRemoveOnCancelPolicy(true);
+    this.timer = Timers.newTimer("switchboard-batcher-timer-" + TIMER_IDS.incrementAndGet());
   }
 
   /**
@@ -267,14 +259,7 @@ public final class Batcher<E, R> implements AutoCloseable {
     if (toFlush != null) {
       send(toFlush);
     }
-    timer.shutdownNow();
-    try {
-      if (!timer.awaitTermination(5, TimeUnit.SECONDS)) {
-        throw new IllegalStateException("the batcher's timer thread did not stop within 5 s");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    Timers.shutdown(timer, "the batcher's timer thread");
   }
 
   private void flushGeneration(long gen) {

@@ -32,6 +32,16 @@ abstract class Limiter {
   /** The current limit. */
   abstract int limit();
 
+  /**
+   * Returns true for the codes that mean "send less": the adaptive limit backs off on them, and a
+   * batch whose items failed with several codes reports one of them as its sample.
+   */
+  static boolean isPushBack(Status.Code code) {
+    return code == Status.Code.RESOURCE_EXHAUSTED
+        || code == Status.Code.UNAVAILABLE
+        || code == Status.Code.DEADLINE_EXCEEDED;
+  }
+
   /** Learns from one finished attempt. */
   abstract void onSample(long latencyNanos, Status.Code code);
 
@@ -80,10 +90,7 @@ abstract class Limiter {
 
     @Override
     synchronized void onSample(long latencyNanos, Status.Code code) {
-      boolean pushBack =
-          code == Status.Code.RESOURCE_EXHAUSTED
-              || code == Status.Code.UNAVAILABLE
-              || code == Status.Code.DEADLINE_EXCEEDED;
+      boolean pushBack = isPushBack(code);
       samples++;
       boolean slow =
           samples > WARM_UP_SAMPLES

@@ -1,8 +1,6 @@
 package io.switchboard.batch;
 
 import io.grpc.Status;
-import io.grpc.StatusException;
-import io.grpc.StatusRuntimeException;
 import io.switchboard.core.ErrorMapper;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeoutException;
@@ -12,18 +10,18 @@ final class Statuses {
   private Statuses() {}
 
   /**
-   * Returns the status carried by a failure: a status exception's own status; {@code CANCELLED} for
-   * a cancellation; {@code DEADLINE_EXCEEDED} for a timeout; otherwise {@code UNKNOWN} naming the
-   * exception (the call function failed on the client side). The failure is kept as the cause.
+   * Returns the status carried by a failure: the status of the first status exception in its causal
+   * chain (grpc's {@link Status#fromThrowable}); {@code CANCELLED} for a cancellation; {@code
+   * DEADLINE_EXCEEDED} for a timeout; otherwise {@code UNKNOWN} naming the exception (the call
+   * function failed on the client side). The failure is kept as the cause.
    */
   static Status of(Throwable failure) {
+    Status carried = Status.fromThrowable(failure);
+    if (carried.getCode() != Status.Code.UNKNOWN || carried.getCause() != failure) {
+      return carried; // from a status exception (fromThrowable's fallback is UNKNOWN, cause
+      // failure)
+    }
     Throwable t = ErrorMapper.unwrap(failure);
-    if (t instanceof StatusRuntimeException sre) {
-      return sre.getStatus();
-    }
-    if (t instanceof StatusException se) {
-      return se.getStatus();
-    }
     String name =
         t.getClass().getSimpleName().isEmpty()
             ? t.getClass().getName()

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Queue;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -227,6 +228,9 @@ class BatchExecutorStressTest {
         AtomicIntegerArray seen = new AtomicIntegerArray(n);
         AtomicInteger reported = new AtomicInteger();
         AtomicInteger wrong = new AtomicInteger();
+        // An assertion thrown in the listener would be swallowed by the run (listener failures are
+        // logged and ignored): collect them and fail after the run instead.
+        Queue<Throwable> listenerFailures = new ConcurrentLinkedQueue<>();
         CompletableFuture<BatchSummary> future =
             executor.execute(
                 inputs.iterator(),
@@ -235,7 +239,11 @@ class BatchExecutorStressTest {
                   if (seen.incrementAndGet(i) != 1 || !item.input().equals(inputs.get(i))) {
                     wrong.incrementAndGet();
                   }
-                  checkItem(item);
+                  try {
+                    checkItem(item);
+                  } catch (Throwable t) {
+                    listenerFailures.add(t);
+                  }
                   reported.incrementAndGet();
                 });
         if (cancel) {
@@ -246,6 +254,7 @@ class BatchExecutorStressTest {
           BatchSummary summary = future.get(30, TimeUnit.SECONDS);
           assertThat(summary.total()).isEqualTo(n);
         }
+        assertThat(listenerFailures).isEmpty();
         assertThat(reported).hasValue(n);
         assertThat(wrong).hasValue(0);
         for (int i = 0; i < n; i++) {

@@ -307,6 +307,63 @@ class BatchExecutorTest {
   }
 
   @Test
+  void theConverterOverloadsCancelAndTimeOutTheCallsOwnFuture() {
+    // Per batch: fail-fast cancels the raw futures (not a derived one), the converter runs here.
+    List<CompletableFuture<String>> raw = new CopyOnWriteArrayList<>();
+    BatchExecutor<Long, Long> perBatch =
+        track(
+            BatchExecutor.perBatch(
+                (List<Long> batch) -> {
+                  if (batch.contains(9L)) {
+                    return CompletableFuture.completedFuture("deny");
+                  }
+                  CompletableFuture<String> f = new CompletableFuture<>();
+                  raw.add(f);
+                  return f;
+                },
+                (String response) -> {
+                  if (response.equals("deny")) {
+                    BatchReply.Builder<Long> b = BatchReply.builder();
+                    for (int i = 0; i < 2; i++) {
+                      b.failure(Status.PERMISSION_DENIED.withDescription("no"));
+                    }
+                    return b.build();
+                  }
+                  throw new AssertionError("never answered");
+                },
+                BatchSettings.newBuilder().batchSize(2).maxInFlight(8).failFast(true).build()));
+    BatchResult<Long, Long> stopped =
+        perBatch.execute(ids(40)).orTimeout(10, TimeUnit.SECONDS).join();
+    assertThat(stopped.item(8).status().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+    assertThat(raw).hasSize(4).allMatch(CompletableFuture::isCancelled);
+    assertThat(stopped.item(0).status().getCode()).isEqualTo(Status.Code.CANCELLED);
+
+    // Per item: the converter's output is the item's; a converter that throws fails the item; the
+    // call timeout completes the raw future itself.
+    CompletableFuture<String> stuck = new CompletableFuture<>();
+    BatchExecutor<Long, Long> perItem =
+        track(
+            BatchExecutor.perItem(
+                id -> id == 3 ? stuck : CompletableFuture.completedFuture("v" + id),
+                (String response) -> {
+                  if (response.equals("v2")) {
+                    throw Status.NOT_FOUND.withDescription("no 2").asRuntimeException();
+                  }
+                  return Long.parseLong(response.substring(1)) * 10;
+                },
+                BatchSettings.newBuilder()
+                    .callTimeout(Duration.ofMillis(20))
+                    .retry(RetrySettings.none())
+                    .build()));
+    BatchResult<Long, Long> result = perItem.execute(ids(3)).orTimeout(10, TimeUnit.SECONDS).join();
+    assertThat(result.item(0).output()).isEqualTo(10L);
+    assertThat(result.item(1).status().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(result.item(1).status().getDescription()).isEqualTo("no 2");
+    assertThat(result.item(2).status().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+    assertThat(stuck).isCompletedExceptionally();
+  }
+
+  @Test
   void theOverallDeadlineStopsTheRun() {
     List<CompletableFuture<Long>> calls = new CopyOnWriteArrayList<>();
     BatchExecutor<Long, Long> ex =
@@ -453,6 +510,23 @@ class BatchExecutorTest {
                   throw new IllegalStateException("listener bug");
                 })
             .join();
+    assertThat(summary.succeeded()).isEqualTo(20);
+  }
+
+  @Test
+  void listenersThrowingAnErrorDoNotHangTheRun() throws Exception {
+    BatchExecutor<Long, Long> ex =
+        track(BatchExecutor.perItem(CompletableFuture::completedFuture, BatchSettings.defaults()));
+    BatchSummary summary =
+        ex.execute(
+                ids(20).iterator(),
+                r -> {
+                  throw new AssertionError("listener bug");
+                },
+                p -> {
+                  throw new AssertionError("progress listener bug");
+                })
+            .get(10, TimeUnit.SECONDS);
     assertThat(summary.succeeded()).isEqualTo(20);
   }
 

@@ -25,7 +25,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -202,6 +202,59 @@ class BatchHandlerTest {
     assertThat(reply.status(2).getDescription()).isEqualTo("commit failed: UNAVAILABLE: db gone");
   }
 
+  @Test
+  void anItemHandlerThrowingAnErrorFailsThatItemAndTheReplyStillCompletes() throws Exception {
+    BatchHandler<Long, Long> handler =
+        BatchHandler.<Long, Long>perItem(
+                id -> {
+                  if (id == 2) {
+                    throw new AssertionError("item bug");
+                  }
+                  if (id == 3) {
+                    throw Status.OK.asRuntimeException();
+                  }
+                  return id;
+                })
+            .executor(workers(2))
+            .parallelism(2)
+            .build();
+    BatchReply<Long> reply = handler.handle(ids(4)).get(10, TimeUnit.SECONDS);
+    assertThat(reply.size()).isEqualTo(4);
+    assertThat(reply.output(0)).isEqualTo(1L);
+    assertThat(reply.status(1).getCode()).isEqualTo(Status.Code.INTERNAL);
+    assertThat(reply.status(1).getDescription()).contains("AssertionError").contains("item bug");
+    // A status exception carrying OK is still a failure, never a success with a null output.
+    assertThat(reply.isSuccess(2)).isFalse();
+    assertThat(reply.status(2).getCode()).isEqualTo(Status.Code.INTERNAL);
+    assertThat(reply.output(3)).isEqualTo(4L);
+    assertThat(reply.failureCount()).isEqualTo(2);
+  }
+
+  @Test
+  void anAllOrNothingItemThrowingAnErrorRollsBackAndTheReplyStillCompletes() throws Exception {
+    FakeDb db = new FakeDb();
+    db.committed.put(1L, "old1");
+    BatchHandler<Long, String> update =
+        BatchHandler.<Map<Long, String>, Long, String>allOrNothing(
+                db.transactor(),
+                (tx, id) -> {
+                  if (id == 2) {
+                    throw new AssertionError("item bug");
+                  }
+                  tx.put(id, "new" + id);
+                  return "new" + id;
+                })
+            .executor(workers(1))
+            .build();
+    BatchReply<String> reply = update.handle(List.of(1L, 2L)).get(10, TimeUnit.SECONDS);
+    assertThat(reply.failureCount()).isEqualTo(2);
+    assertThat(reply.status(1).getCode()).isEqualTo(Status.Code.INTERNAL);
+    assertThat(reply.status(1).getDescription()).contains("AssertionError");
+    assertThat(reply.status(0).getCode()).isEqualTo(Status.Code.ABORTED);
+    assertThat(db.rollbacks).hasValue(1);
+    assertThat(db.committed).containsEntry(1L, "old1").hasSize(1);
+  }
+
   // --- End to end over grpc: BatchExecutor → BatchGet RPC → BatchHandler. ---
 
   record Ids(List<Long> ids) {}
@@ -290,13 +343,13 @@ class BatchHandlerTest {
         grpc.nettyServer(
             ServiceBinder.forService(SERVICE)
                 .unaryAsync(
-                    BATCH_GET,
-                    req -> handler.handle(req.ids()).thenApply(BatchHandlerTest::toResults))
+                    BATCH_GET, req -> handler.handle(req.ids(), BatchHandlerTest::toResults))
                 .build());
     RpcClient client = RpcClient.create(server.newChannel()).withTimeout(Duration.ofSeconds(10));
     try (BatchExecutor<Long, Long> executor =
         BatchExecutor.perBatch(
-            ids -> client.unary(BATCH_GET, new Ids(ids)).thenApply(BatchHandlerTest::toReply),
+            ids -> client.unary(BATCH_GET, new Ids(ids)),
+            BatchHandlerTest::toReply,
             BatchSettings.newBuilder().batchSize(50).maxInFlight(4).build())) {
       BatchResult<Long, Long> result = executor.execute(ids(1000)).join();
       assertThat(result.succeededCount()).isEqualTo(858);
@@ -311,7 +364,7 @@ class BatchHandlerTest {
   @Test
   void endToEndFailFastCancelsTheRpcsInFlight() throws Exception {
     CountDownLatch never = new CountDownLatch(1);
-    List<CompletableFuture<BatchReply<Long>>> serverSide = new CopyOnWriteArrayList<>();
+    Map<Long, CompletableFuture<Results>> serverSide = new ConcurrentHashMap<>();
     BatchHandler<Long, Long> handler =
         BatchHandler.<Long, Long>perItem(
                 id -> {
@@ -330,31 +383,97 @@ class BatchHandlerTest {
                 .unaryAsync(
                     BATCH_GET,
                     req -> {
-                      CompletableFuture<BatchReply<Long>> f = handler.handle(req.ids());
-                      serverSide.add(f);
-                      return f.thenApply(BatchHandlerTest::toResults);
+                      CompletableFuture<Results> f =
+                          handler.handle(req.ids(), BatchHandlerTest::toResults);
+                      serverSide.put(req.ids().get(0), f);
+                      return f;
                     })
                 .build());
     RpcClient client = RpcClient.create(server.newChannel()).withTimeout(Duration.ofSeconds(30));
     try (BatchExecutor<Long, Long> executor =
         BatchExecutor.perItem(
-            id ->
-                client
-                    .unary(BATCH_GET, new Ids(List.of(id)))
-                    .thenApply(r -> toReply(r))
-                    .thenCompose(
-                        r ->
-                            r.isSuccess(0)
-                                ? CompletableFuture.completedFuture(r.output(0))
-                                : CompletableFuture.failedFuture(r.status(0).asRuntimeException())),
+            id -> client.unary(BATCH_GET, new Ids(List.of(id))),
+            (Results r) -> {
+              BatchReply<Long> reply = toReply(r);
+              if (!reply.isSuccess(0)) {
+                throw reply.status(0).asRuntimeException();
+              }
+              return reply.output(0);
+            },
             BatchSettings.newBuilder().maxInFlight(4).failFast(true).build())) {
       BatchResult<Long, Long> result = executor.execute(ids(20)).get(30, TimeUnit.SECONDS);
       assertThat(result.item(0).status().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
       assertThat(result.failedCount() + result.notAttemptedCount()).isEqualTo(20);
       assertThat(result.notAttemptedCount()).isGreaterThanOrEqualTo(16);
+      // Every RPC that reached the server, but the one that failed, is cancelled there: the
+      // executor cancelled the RPC's own future, the binder cancelled the handler's future, and
+      // that cancelled the batch's work.
+      assertThat(serverSide).containsKey(1L);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (!serverSide.entrySet().stream()
+          .filter(e -> e.getKey() != 1L)
+          .allMatch(e -> e.getValue().isCancelled())) {
+        assertThat(System.nanoTime() - deadline < 0)
+            .as("server-side futures cancelled: %s", serverSide)
+            .isTrue();
+        Thread.sleep(5);
+      }
+      serverSide.forEach(
+          (id, f) -> {
+            CompletableFuture<?> work = ((BatchHandler.LinkedFuture<?>) f).source();
+            if (id == 1L) {
+              assertThat(f).isCompleted();
+              assertThat(work).isCompleted();
+            } else {
+              assertThat(f).isCancelled();
+              assertThat(work).as("the batch's work for id %d", id).isCancelled();
+            }
+          });
     } finally {
       never.countDown();
     }
+  }
+
+  @Test
+  void cancellingTheConvertedResponseCancelsTheBatchsWork() throws Exception {
+    CountDownLatch started = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger ran = new AtomicInteger();
+    BatchHandler<Long, Long> handler =
+        BatchHandler.<Long, Long>perItem(
+                id -> {
+                  ran.incrementAndGet();
+                  started.countDown();
+                  release.await(10, TimeUnit.SECONDS);
+                  return id;
+                })
+            .executor(workers(1))
+            .parallelism(1)
+            .build();
+    try {
+      CompletableFuture<Results> response = handler.handle(ids(5), BatchHandlerTest::toResults);
+      assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(response.cancel(false)).isTrue();
+      CompletableFuture<?> work = ((BatchHandler.LinkedFuture<?>) response).source();
+      assertThat(work).isCancelled();
+      release.countDown();
+      // Items not yet started do not run once the work is cancelled.
+      Thread.sleep(100);
+      assertThat(ran).hasValue(1);
+    } finally {
+      release.countDown();
+    }
+    assertThat(handler.handle(ids(3), BatchHandlerTest::toResults).get(10, TimeUnit.SECONDS))
+        .isEqualTo(
+            new Results(List.of(new Result(1, 0, ""), new Result(2, 0, ""), new Result(3, 0, ""))));
+    CompletableFuture<Results> failing =
+        handler.handle(
+            ids(1),
+            reply -> {
+              throw new IllegalStateException("converter bug");
+            });
+    assertThatThrownBy(() -> failing.get(10, TimeUnit.SECONDS))
+        .hasMessageContaining("converter bug");
   }
 
   interface Writer<T> {

@@ -11,13 +11,12 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -36,7 +35,7 @@ class BatcherTest {
 
   /** Answers each element with element × 10, after a random short delay or at once. */
   private Function<List<Long>, CompletableFuture<BatchReply<Long>>> timesTen(
-      List<Integer> batchSizes, long maxOutstanding, AtomicLong outstandingSeen) {
+      List<Integer> batchSizes) {
     Random random = new Random();
     return elements -> {
       batchSizes.add(elements.size());
@@ -69,8 +68,7 @@ class BatcherTest {
               .maxOutstandingBytes(100)
               .maxDelay(Duration.ofHours(1)) // only count, bytes and blocked adds flush
               .build();
-      try (Batcher<Long, Long> batcher =
-          Batcher.create(timesTen(sizes, limit, null), e -> 30, settings)) {
+      try (Batcher<Long, Long> batcher = Batcher.create(timesTen(sizes), e -> 30, settings)) {
         List<Future<List<CompletableFuture<Long>>>> producing = new ArrayList<>();
         for (int p = 0; p < 8; p++) {
           long base = p * 1_000_000L;
@@ -110,8 +108,8 @@ class BatcherTest {
     List<Integer> sizes = new CopyOnWriteArrayList<>();
     try (Batcher<Long, Long> batcher =
         Batcher.create(
-            timesTen(sizes, 0, null),
-            BatcherSettings.newBuilder().maxDelay(Duration.ofMillis(5)).build())) {
+            timesTen(sizes),
+            BatcherSettings.newBuilder().maxDelay(Duration.ofMillis(200)).build())) {
       CompletableFuture<Long> a = batcher.add(1L);
       CompletableFuture<Long> b = batcher.add(2L);
       assertThat(a.get(10, TimeUnit.SECONDS)).isEqualTo(10);
@@ -182,37 +180,54 @@ class BatcherTest {
   @Test
   void aBlockedAddFlushesThePartialBatchAndCloseReleasesWaiters() throws Exception {
     List<CompletableFuture<BatchReply<Long>>> calls = new CopyOnWriteArrayList<>();
+    List<List<Long>> flushed = new CopyOnWriteArrayList<>();
     Batcher<Long, Long> batcher =
         Batcher.create(
             elements -> {
+              flushed.add(List.copyOf(elements));
               CompletableFuture<BatchReply<Long>> f = new CompletableFuture<>();
               calls.add(f);
               return f;
             },
             BatcherSettings.newBuilder()
-                .maxElements(10)
-                .maxOutstandingElements(10)
+                .maxElements(5)
+                .maxOutstandingElements(8)
                 .maxDelay(Duration.ofHours(1))
                 .build());
-    for (long i = 0; i < 3; i++) {
-      batcher.add(i);
+    for (long i = 0; i < 5; i++) {
+      batcher.add(i); // a full batch: flushed, never answered
     }
-    for (long i = 3; i < 10; i++) {
-      batcher.add(i);
+    for (long i = 5; i < 8; i++) {
+      batcher.add(i); // a partial batch: held, and the batcher is now full
     }
-    assertThat(calls).hasSize(1);
-    CountDownLatch started = new CountDownLatch(1);
+    assertThat(flushed).containsExactly(List.of(0L, 1L, 2L, 3L, 4L));
+    AtomicReference<Thread> producer = new AtomicReference<>();
     Future<CompletableFuture<Long>> blocked =
         producers.submit(
             () -> {
-              started.countDown();
-              return batcher.add(10L);
+              producer.set(Thread.currentThread());
+              return batcher.add(8L);
             });
-    assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+    // Wait until the add is parked waiting for room (not merely started), so close() meets a
+    // waiter.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      Thread t = producer.get();
+      Thread.State state = t == null ? null : t.getState();
+      if (state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING) {
+        break;
+      }
+      assertThat(System.nanoTime() - deadline < 0).as("the add never waited for room").isTrue();
+      Thread.sleep(1);
+    }
+    // The waiting add first flushed the partial batch, so what it waits for is on its way.
+    assertThat(flushed).containsExactly(List.of(0L, 1L, 2L, 3L, 4L), List.of(5L, 6L, 7L));
+    assertThat(blocked).isNotDone();
     batcher.close();
     CompletableFuture<Long> waiter = blocked.get(10, TimeUnit.SECONDS);
     assertThatThrownBy(waiter::join).hasMessageContaining("closed while this add waited");
     assertThatThrownBy(() -> batcher.add(11L)).isInstanceOf(IllegalStateException.class);
+    assertThat(flushed).hasSize(2);
     assertThat(
             Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().startsWith("switchboard-batcher-timer") && t.isAlive()))

@@ -78,10 +78,9 @@ public final class BatchDemo {
     BatchResult<Long, User> result;
     try (BatchExecutor<Long, User> users =
         BatchExecutor.perBatch(
-            batch ->
-                client
-                    .unary(UserBatchApi.BATCH_GET_USERS, new BatchGetUsersRequest(batch))
-                    .thenApply(response -> UserBatchApi.toBatchReply(response.results())),
+            // The RPC's own future, so that stopping the run cancels the RPC; converted here.
+            batch -> client.unary(UserBatchApi.BATCH_GET_USERS, new BatchGetUsersRequest(batch)),
+            response -> UserBatchApi.toBatchReply(response.results()),
             settings)) {
       result = users.execute(ids, p -> out.progress("fetching", p.done(), p.total())).join();
     }
@@ -143,7 +142,8 @@ public final class BatchDemo {
             .results();
     for (UserResult r : failed) {
       out.expected(
-          "update of user %d → %s: %s", r.id(), Status.Code.values()[r.code()], r.description());
+          "update of user %d → %s: %s",
+          r.id(), Status.fromCodeValue(r.code()).getCode(), r.description());
     }
     boolean unchanged =
         ctx.users().find(1).orElseThrow().equals(before1)

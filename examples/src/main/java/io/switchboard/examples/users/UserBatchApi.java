@@ -16,7 +16,7 @@ import java.util.Optional;
  */
 public final class UserBatchApi {
   /** The same service as {@link UserApi#SERVICE}. */
-  public static final ServiceSpec SERVICE = ServiceSpec.named("demo.UserService");
+  public static final ServiceSpec SERVICE = UserApi.SERVICE;
 
   /** Asks for up to 1000 users by id. */
   public record BatchGetUsersRequest(List<Long> ids) {}

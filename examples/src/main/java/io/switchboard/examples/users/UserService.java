@@ -89,21 +89,20 @@ public final class UserService implements AutoCloseable {
         .unary(UserApi.GET_USER, request -> getUser(request.id()))
         .unaryAsync(
             UserBatchApi.BATCH_GET_USERS,
+            // handle(items, toResponse): the binder's cancel (client gone) reaches the batch's
+            // work.
             request ->
-                getUsers
-                    .handle(request.ids())
-                    .thenApply(
-                        reply ->
-                            new BatchGetUsersResponse(
-                                UserBatchApi.toResults(request.ids(), reply))))
+                getUsers.handle(
+                    request.ids(),
+                    reply ->
+                        new BatchGetUsersResponse(UserBatchApi.toResults(request.ids(), reply))))
         .unaryAsync(
             UserBatchApi.BATCH_UPDATE_USERS,
             request -> {
               List<Long> ids = request.updates().stream().map(UserUpdate::id).toList();
-              return updateUsers
-                  .handle(request.updates())
-                  .thenApply(
-                      reply -> new BatchUpdateUsersResponse(UserBatchApi.toResults(ids, reply)));
+              return updateUsers.handle(
+                  request.updates(),
+                  reply -> new BatchUpdateUsersResponse(UserBatchApi.toResults(ids, reply)));
             })
         .build();
   }

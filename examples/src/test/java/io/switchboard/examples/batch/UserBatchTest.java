@@ -23,7 +23,7 @@ class UserBatchTest {
   @RegisterExtension final GrpcExtension grpc = new GrpcExtension();
 
   private RpcClient client(UserRepository users) {
-    TestServer server = grpc.inProcessServer(new UserService(users).definition());
+    TestServer server = grpc.inProcessServer(grpc.register(new UserService(users)).definition());
     return RpcClient.create(server.newChannel()).withTimeout(Duration.ofSeconds(10));
   }
 
