@@ -82,6 +82,8 @@ abstract class Codec<T> {
 
     @Override
     void write(MessagePacker out, T value, int depthLeft) throws IOException {
+      // Counts the level its read enters, so that whatever encodes also decodes.
+      checkDepth(depthLeft);
       codec.encode(out, value);
     }
 

@@ -2,6 +2,7 @@ package io.switchboard.msgpack;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.switchboard.core.ErrorMapper;
 import java.time.DateTimeException;
 import org.msgpack.core.MessageInsufficientBufferException;
 import org.msgpack.core.MessageIntegerOverflowException;
@@ -78,7 +79,11 @@ final class CodecException extends RuntimeException {
     return status.withDescription(describe(action, topType)).withCause(cause).asRuntimeException();
   }
 
-  /** Returns a description naming the top-level type, the field, its path and the problem. */
+  /**
+   * Returns a description naming the top-level type, the field, its path and the problem, cut to
+   * {@link ErrorMapper#MAX_DESCRIPTION_LENGTH} characters (ending with "...") as core's {@code
+   * ErrorMapper} cuts: the problem may quote user text of any length, e.g. a constructor's message.
+   */
   String describe(String action, String topType) {
     StringBuilder s = new StringBuilder(action).append(' ').append(topType);
     if (innermostField != null) {
@@ -89,6 +94,9 @@ final class CodecException extends RuntimeException {
     if (path.length() > 0) {
       s.append(" at ").append(path);
     }
-    return s.append(": ").append(getMessage()).toString();
+    s.append(": ").append(getMessage());
+    return s.length() <= ErrorMapper.MAX_DESCRIPTION_LENGTH
+        ? s.toString()
+        : s.substring(0, ErrorMapper.MAX_DESCRIPTION_LENGTH - 3) + "...";
   }
 }

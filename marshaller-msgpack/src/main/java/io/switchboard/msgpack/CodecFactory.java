@@ -91,6 +91,15 @@ final class CodecFactory {
     if (raw.isEnum()) {
       return enumCodec(raw);
     }
+    if (raw == int[].class) {
+      return new ContainerCodecs.IntArrayCodec();
+    }
+    if (raw == long[].class) {
+      return new ContainerCodecs.LongArrayCodec();
+    }
+    if (raw == double[].class) {
+      return new ContainerCodecs.DoubleArrayCodec();
+    }
     if (raw.isArray()) {
       Type component =
           type instanceof GenericArrayType a ? a.getGenericComponentType() : raw.getComponentType();

@@ -156,7 +156,8 @@ final class ContainerCodecs {
   }
 
   /**
-   * A Java array (other than {@code byte[]}, which is bin) as a MessagePack array; nil decodes to
+   * A Java array (other than {@code byte[]}, which is bin, and {@code int[]}, {@code long[]} and
+   * {@code double[]}, which have their own codecs below) as a MessagePack array; nil decodes to
    * null. Elements of a primitive array are never nil on the wire; a nil read into one becomes 0.
    */
   static final class ArrayCodec extends Codec<Object> {
@@ -194,6 +195,123 @@ final class ContainerCodecs {
           Object e = element.readNullable(in);
           if (e != null) {
             Array.set(array, i, e);
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        throw CodecException.of(e).inElement("[" + i + "]");
+      }
+      in.exit();
+      return array;
+    }
+  }
+
+  /**
+   * An {@code int[]}: the same bytes as {@link ArrayCodec} with the {@code int} codec, without
+   * boxing. Nil decodes to null; a nil element reads as 0.
+   */
+  static final class IntArrayCodec extends Codec<int[]> {
+    @Override
+    void write(MessagePacker out, int[] array, int depthLeft) throws IOException {
+      checkDepth(depthLeft);
+      out.packArrayHeader(array.length);
+      int i = 0;
+      try {
+        for (; i < array.length; i++) {
+          out.packInt(array[i]);
+        }
+      } catch (IOException | RuntimeException e) {
+        throw CodecException.of(e).inElement("[" + i + "]");
+      }
+    }
+
+    @Override
+    int[] read(MessagePackReader in) throws IOException {
+      in.enter();
+      int n = in.readArrayHeader();
+      int[] array = new int[n];
+      int i = 0;
+      try {
+        for (; i < n; i++) {
+          if (!in.tryReadNil()) {
+            array[i] = in.readInt();
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        throw CodecException.of(e).inElement("[" + i + "]");
+      }
+      in.exit();
+      return array;
+    }
+  }
+
+  /**
+   * A {@code long[]}: the same bytes as {@link ArrayCodec} with the {@code long} codec, without
+   * boxing. Nil decodes to null; a nil element reads as 0.
+   */
+  static final class LongArrayCodec extends Codec<long[]> {
+    @Override
+    void write(MessagePacker out, long[] array, int depthLeft) throws IOException {
+      checkDepth(depthLeft);
+      out.packArrayHeader(array.length);
+      int i = 0;
+      try {
+        for (; i < array.length; i++) {
+          out.packLong(array[i]);
+        }
+      } catch (IOException | RuntimeException e) {
+        throw CodecException.of(e).inElement("[" + i + "]");
+      }
+    }
+
+    @Override
+    long[] read(MessagePackReader in) throws IOException {
+      in.enter();
+      int n = in.readArrayHeader();
+      long[] array = new long[n];
+      int i = 0;
+      try {
+        for (; i < n; i++) {
+          if (!in.tryReadNil()) {
+            array[i] = in.readLong();
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        throw CodecException.of(e).inElement("[" + i + "]");
+      }
+      in.exit();
+      return array;
+    }
+  }
+
+  /**
+   * A {@code double[]}: the same bytes as {@link ArrayCodec} with the {@code double} codec, without
+   * boxing. Nil decodes to null; a nil element reads as 0.
+   */
+  static final class DoubleArrayCodec extends Codec<double[]> {
+    @Override
+    void write(MessagePacker out, double[] array, int depthLeft) throws IOException {
+      checkDepth(depthLeft);
+      out.packArrayHeader(array.length);
+      int i = 0;
+      try {
+        for (; i < array.length; i++) {
+          out.packDouble(array[i]);
+        }
+      } catch (IOException | RuntimeException e) {
+        throw CodecException.of(e).inElement("[" + i + "]");
+      }
+    }
+
+    @Override
+    double[] read(MessagePackReader in) throws IOException {
+      in.enter();
+      int n = in.readArrayHeader();
+      double[] array = new double[n];
+      int i = 0;
+      try {
+        for (; i < n; i++) {
+          if (!in.tryReadNil()) {
+            array[i] = in.readDouble();
           }
         }
       } catch (IOException | RuntimeException e) {

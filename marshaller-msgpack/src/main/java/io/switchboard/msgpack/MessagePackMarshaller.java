@@ -38,12 +38,14 @@ import org.msgpack.core.buffer.MessageBufferInput;
  * <p><b>Failures.</b> {@link #parse} throws {@link StatusRuntimeException} with {@link
  * Status.Code#INVALID_ARGUMENT} for any message that is not a valid encoding of the type or exceeds
  * a {@linkplain MessagePackSettings limit}; the description names the type, the field, its path and
- * the problem, e.g. {@code "cannot decode User: field User.name at name: wrong type: Expected
- * String, but got Integer (05)"}. On a server, grpc closes that call with the status and keeps
- * serving others; on a client, grpc cancels the call with {@code CANCELLED} and this status as
- * cause. {@link #stream} throws {@link StatusRuntimeException} with {@link Status.Code#INTERNAL}
- * when a value cannot be encoded (nesting beyond {@link MessagePackSettings#maxDepth()}, such as a
- * cycle; an accessor or a registered codec that throws).
+ * the problem, e.g. {@code "cannot decode com.example.Users$User: field User.name at name: wrong
+ * type: Expected String, but got Integer (05)"} (the top-level type by its {@linkplain
+ * Class#getTypeName() type name}), cut to {@link
+ * io.switchboard.core.ErrorMapper#MAX_DESCRIPTION_LENGTH} characters. On a server, grpc closes that
+ * call with the status and keeps serving others; on a client, grpc cancels the call with {@code
+ * CANCELLED} and this status as cause. {@link #stream} throws {@link StatusRuntimeException} with
+ * {@link Status.Code#INTERNAL} when a value cannot be encoded (nesting beyond {@link
+ * MessagePackSettings#maxDepth()}, such as a cycle; an accessor or a registered codec that throws).
  *
  * @param <T> the message type
  */
@@ -270,6 +272,10 @@ public final class MessagePackMarshaller<T> implements MethodDescriptor.Marshall
         }
       } else {
         value = codec.read(reader);
+        if (value == null) {
+          // E.g. an unknown enum index, which reads as null inside a record.
+          throw new CodecException("the message is null (expected: a " + typeName + ")");
+        }
       }
       long extra = reader.remainingBytes();
       if (extra != 0) {

@@ -86,8 +86,8 @@ public final class MessagePackReader {
   }
 
   /**
-   * Reads a float (32 or 64) or an integer (as some languages, JavaScript among them, write
-   * integral numbers) as a double.
+   * Reads a float (32 or 64) or an integer from -2^63 to 2^63-1 (as some languages, JavaScript
+   * among them, write integral numbers) as a double; a larger uint64 is rejected.
    *
    * @throws IOException passed on from msgpack-core
    */

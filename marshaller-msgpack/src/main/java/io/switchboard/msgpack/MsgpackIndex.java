@@ -21,12 +21,13 @@ import java.lang.annotation.Target;
  *       [typeIndex, value]} pair. Every permitted subtype must carry it.
  * </ul>
  *
- * <p>Indices are {@code >= 0} and unique within their type.
+ * <p>Indices are from 0 to 4096 (in the array shape every gap below the highest index costs a nil
+ * byte) and unique within their type; a marshaller is not made for a type that breaks this.
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)
 @Target({ElementType.RECORD_COMPONENT, ElementType.FIELD, ElementType.TYPE})
 public @interface MsgpackIndex {
-  /** The index, {@code >= 0}. */
+  /** The index, from 0 to 4096. */
   int value();
 }

@@ -222,6 +222,7 @@ final class ObjectCodec extends Codec<Object> {
     Object[] refs = refDefaults.length == 0 ? NO_REFS : refDefaults.clone();
     long[] prims = primCount == 0 ? NO_PRIMS : new long[primCount];
     String field = null;
+    int entry = -1;
     try {
       if (shape == WireShape.ARRAY) {
         int n = in.readArrayHeader();
@@ -240,7 +241,9 @@ final class ObjectCodec extends Codec<Object> {
       } else {
         int n = in.readMapHeader();
         for (int i = 0; i < n; i++) {
-          field = "{" + i + "}";
+          // The entry's label "{i}" is built only if its key fails to read.
+          field = null;
+          entry = i;
           String key = in.readString();
           Field f = byName.get(key);
           field = key;
@@ -252,7 +255,8 @@ final class ObjectCodec extends Codec<Object> {
         }
       }
     } catch (IOException | RuntimeException e) {
-      throw CodecException.of(e).inField(typeName, field);
+      throw CodecException.of(e)
+          .inField(typeName, field != null || entry < 0 ? field : "{" + entry + "}");
     }
     in.exit();
     try {

@@ -96,7 +96,60 @@ class ApiTest {
     assertThatThrownBy(() -> builder.register(Money.class, new MoneyCodec()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("not registered yet");
+    MessagePackCodec<Integer> ints =
+        new MessagePackCodec<>() {
+          @Override
+          public void encode(MessagePacker packer, Integer value) throws IOException {
+            packer.packInt(value);
+          }
+
+          @Override
+          public Integer decode(MessagePackReader reader) throws IOException {
+            return reader.readInt();
+          }
+        };
+    assertThatThrownBy(() -> builder.register(int.class, ints))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("type: int (expected: a reference type; register the boxed type)");
     assertThat(builder.build().toBuilder().build().size()).isEqualTo(1);
+  }
+
+  record Wallet(Money money) {}
+
+  @Test
+  void handWrittenCodecsCountOneLevelOnBothSides() {
+    CodecRegistry codecs = CodecRegistry.builder().register(Money.class, new MoneyCodec()).build();
+    Money money = new Money(12, "EUR");
+    // At the limit: what encodes, decodes.
+    MessagePackMarshaller<Money> flat =
+        MessagePackMarshaller.of(
+            Money.class, MessagePackSettings.builder().codecs(codecs).maxDepth(1).build());
+    assertThat(flat.decode(flat.encode(money))).isEqualTo(money);
+    MessagePackMarshaller<Wallet> wallets2 =
+        MessagePackMarshaller.of(
+            Wallet.class, MessagePackSettings.builder().codecs(codecs).maxDepth(2).build());
+    byte[] bytes = wallets2.encode(new Wallet(money));
+    assertThat(HexFormat.of().formatHex(bytes)).isEqualTo("91a6313220455552");
+    assertThat(wallets2.decode(bytes)).isEqualTo(new Wallet(money));
+    // One level over: neither side accepts it.
+    MessagePackMarshaller<Wallet> wallets1 =
+        MessagePackMarshaller.of(
+            Wallet.class, MessagePackSettings.builder().codecs(codecs).maxDepth(1).build());
+    assertThatThrownBy(() -> wallets1.encode(new Wallet(money)))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INTERNAL);
+              assertThat(e.getStatus().getDescription())
+                  .contains("Wallet.money", "nesting deeper than maxDepth");
+            });
+    assertThatThrownBy(() -> wallets1.decode(bytes))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(e.getStatus().getDescription()).contains("Wallet.money");
+            });
   }
 
   @Test

@@ -136,15 +136,65 @@ class HostileInputTest {
   }
 
   @Test
+  void aHugeConstructorMessageIsCutToTheDescriptionLimit() {
+    MessagePackMarshaller<Loud> louds = MessagePackMarshaller.of(Loud.class);
+    assertThatThrownBy(() -> louds.decode(HexFormat.of().parseHex("91a178")))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              String description = e.getStatus().getDescription();
+              assertThat(description)
+                  .hasSize(io.switchboard.core.ErrorMapper.MAX_DESCRIPTION_LENGTH)
+                  .startsWith("cannot decode " + Loud.class.getTypeName() + ": in Loud: ")
+                  .contains("constructor rejected")
+                  .endsWith("xxx...");
+            });
+  }
+
+  record Loud(String value) {
+    Loud {
+      throw new IllegalArgumentException("x".repeat(100 * 1024));
+    }
+  }
+
+  @Test
+  void anUnknownEnumIndexAtTheTopLevelIsRejected() {
+    MessagePackMarshaller<TestTypes.Color> colors = MessagePackMarshaller.of(TestTypes.Color.class);
+    assertRejected(colors, "09", "the message is null");
+    assertRejected(colors, "a450494e4b", "the message is null");
+    assertThat(colors.decode(HexFormat.of().parseHex("02"))).isEqualTo(TestTypes.Color.BLUE);
+  }
+
+  @Test
   void errorsNameThePathIntoNestedValues() {
     MessagePackMarshaller<Everything> everything = MessagePackMarshaller.of(Everything.class);
     byte[] good = everything.encode(RoundTripPropertiesTest.everything(new java.util.Random(1)));
     // Truncate inside the list of users near the end: the path names where decoding stopped.
     byte[] cut = java.util.Arrays.copyOf(good, good.length - 3);
     assertThatThrownBy(() -> everything.decode(cut))
-        .isInstanceOf(StatusRuntimeException.class)
-        .hasMessageContaining("cannot decode " + Everything.class.getTypeName());
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(e.getStatus().getDescription())
+                  .isEqualTo(
+                      "cannot decode "
+                          + Everything.class.getTypeName()
+                          + ": field Everything.users at users: truncated: the message ends"
+                          + " inside a value");
+            });
+    // [ "t", [ a good user, a user whose name is an integer ] ]
+    MessagePackMarshaller<Team> teams = MessagePackMarshaller.of(Team.class);
+    assertRejected(
+        teams,
+        "92a174929501a0a02ac3950105a0002a",
+        "cannot decode "
+            + Team.class.getTypeName()
+            + ": field User.name at users[1].name: wrong type: ");
   }
+
+  record Team(String name, List<User> users) {}
 
   @Test
   void encodingACycleFailsWithInternal() {
