@@ -4,6 +4,8 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.Status;
 import java.io.InputStream;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,7 +16,13 @@ final class Admission {
   /** The listener of a call closed at once: ignores whatever else arrives. */
   static final ServerCall.Listener<InputStream> IGNORE = new ServerCall.Listener<>() {};
 
+  /** While the authenticator keeps throwing, a warning (without stack trace) at most this often. */
+  static final long FAILURE_LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+
   private final Authenticator authenticator;
+  private final AtomicLong failures = new AtomicLong();
+  private final AtomicLong failuresLogged = new AtomicLong();
+  private final AtomicLong nextFailureLogNanos = new AtomicLong();
 
   /**
    * @param authenticator the hook, or null to admit every call
@@ -32,7 +40,7 @@ final class Admission {
     try {
       status = authenticator.authenticate(fullMethodName, headers);
     } catch (RuntimeException e) {
-      log.warn("authenticator failed on {}; the call is refused", fullMethodName, e);
+      logFailure(fullMethodName, e);
       return Status.UNAUTHENTICATED.withDescription(
           "the gateway could not check the call's credentials (authenticator failed)");
     }
@@ -42,5 +50,36 @@ final class Admission {
           "the gateway could not check the call's credentials (authenticator returned null)");
     }
     return status.isOk() ? null : status;
+  }
+
+  /** Returns how many times the authenticator has thrown. */
+  long authenticatorFailures() {
+    return failures.get();
+  }
+
+  /**
+   * Logs an authenticator failure without flooding the log when it fails on every call: the first
+   * with its stack trace, then at most one warning per {@link #FAILURE_LOG_INTERVAL_NANOS} with the
+   * count since the last one; every failure is counted.
+   */
+  private void logFailure(String fullMethodName, RuntimeException e) {
+    long total = failures.incrementAndGet();
+    long now = System.nanoTime();
+    long next = nextFailureLogNanos.get();
+    if (total == 1) {
+      nextFailureLogNanos.set(now + FAILURE_LOG_INTERVAL_NANOS);
+      failuresLogged.set(1);
+      log.warn("authenticator failed on {}; the call is refused", fullMethodName, e);
+    } else if (now - next >= 0
+        && nextFailureLogNanos.compareAndSet(next, now + FAILURE_LOG_INTERVAL_NANOS)) {
+      long since = total - failuresLogged.getAndSet(total);
+      log.warn(
+          "authenticator failed {} more times (last on {}: {}); the calls were refused",
+          since,
+          fullMethodName,
+          e.toString());
+    } else {
+      log.debug("authenticator failed on {}; the call is refused", fullMethodName, e);
+    }
   }
 }

@@ -1,7 +1,6 @@
 package io.switchboard.gateway;
 
 import io.grpc.Channel;
-import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.switchboard.pool.ChannelPool;
@@ -28,33 +27,26 @@ interface Backend {
   /** Waits for the shutdown to finish. */
   boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException;
 
-  /** Opens the backend of a route. */
-  @FunctionalInterface
-  interface Factory {
-    Backend open(Route route);
-  }
-
-  /** A backend over one managed channel: healthy while the channel is READY. */
-  static Backend of(ManagedChannel channel) {
-    return of(channel, () -> channel.getState(true) == ConnectivityState.READY);
-  }
-
-  /** A backend over a route's channel pool: health, growth and keepalive are the pool's. */
+  /**
+   * A backend over a route's channel pool: health, growth and keepalive are the pool's.
+   *
+   * <p>Each channel builder comes with the route's message limit and flow-control window already
+   * set; the route's {@linkplain Route.Builder#pool pool settings} are applied next, so that a
+   * {@code channelCustomizer} of theirs adds to those limits instead of dropping them; the
+   * gateway's name and TLS choice are applied last.
+   */
   static Backend pooled(Route route) {
     ChannelPool.Builder builder =
-        ChannelPool.forTarget(route.target())
-            .name("gateway route " + route.name())
-            .channelCustomizer(
-                channel -> {
-                  channel.maxInboundMessageSize(route.maxMessageBytes());
-                  if (channel instanceof NettyChannelBuilder netty) {
-                    netty.flowControlWindow(route.flowControlWindowBytes());
-                  }
-                });
+        ChannelPool.newBuilder(
+            () ->
+                NettyChannelBuilder.forTarget(route.target())
+                    .maxInboundMessageSize(route.maxMessageBytes())
+                    .flowControlWindow(route.flowControlWindowBytes()));
+    route.poolSettings().accept(builder);
+    builder.name("gateway route " + route.name());
     if (route.plaintext()) {
       builder.usePlaintext();
     }
-    route.poolSettings().accept(builder);
     ChannelPool pool = builder.build();
     return of(pool, pool::isHealthy);
   }

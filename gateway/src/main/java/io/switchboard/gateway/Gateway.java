@@ -84,10 +84,19 @@ public final class Gateway implements AutoCloseable {
     Admission admission = new Admission(settings.authenticator);
     HeaderPolicy headerPolicy = new HeaderPolicy(settings.forwardCredentials);
     Map<String, RouteHandler> byName = new LinkedHashMap<>();
-    for (Route route : settings.routes) {
-      byName.put(
-          route.name(),
-          new RouteHandler(route, settings.backends.open(route), admission, headerPolicy));
+    try {
+      for (Route route : settings.routes) {
+        byName.put(
+            route.name(), new RouteHandler(route, Backend.pooled(route), admission, headerPolicy));
+      }
+    } catch (RuntimeException | Error e) {
+      // A later route's pool failed to build: close the pools already built, they would leak.
+      try {
+        shutdownBackends(byName.values());
+      } catch (RuntimeException | Error suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
     }
     this.handlers = byName;
     this.table = new RouteTable(List.copyOf(byName.values()), admission);
@@ -127,6 +136,7 @@ public final class Gateway implements AutoCloseable {
       try {
         started = builder.build().start();
       } catch (IOException e) {
+        stopped = true;
         shutdownBackends();
         throw new UncheckedIOException(
             "gateway: cannot listen on " + settings.bindAddress + ":" + settings.port, e);
@@ -271,10 +281,14 @@ public final class Gateway implements AutoCloseable {
   }
 
   private void shutdownBackends() {
-    for (RouteHandler handler : handlers.values()) {
+    shutdownBackends(handlers.values());
+  }
+
+  private static void shutdownBackends(Collection<RouteHandler> handlers) {
+    for (RouteHandler handler : handlers) {
       handler.backend().shutdown();
     }
-    for (RouteHandler handler : handlers.values()) {
+    for (RouteHandler handler : handlers) {
       try {
         if (!handler.backend().awaitTermination(5, TimeUnit.SECONDS)) {
           handler.backend().shutdownNow();
@@ -295,8 +309,7 @@ public final class Gateway implements AutoCloseable {
       boolean forwardCredentials,
       Executor executor,
       Duration healthCheckInterval,
-      int flowControlWindowBytes,
-      Backend.Factory backends) {}
+      int flowControlWindowBytes) {}
 
   /** Builds a {@link Gateway}; each setter checks its argument at once. Not thread-safe. */
   public static final class Builder {
@@ -311,7 +324,6 @@ public final class Gateway implements AutoCloseable {
     private Executor executor;
     private Duration healthCheckInterval = DEFAULT_HEALTH_CHECK_INTERVAL;
     private int flowControlWindowBytes = Route.DEFAULT_FLOW_CONTROL_WINDOW_BYTES;
-    private Backend.Factory backends = Backend::pooled;
 
     private Builder() {}
 
@@ -416,17 +428,14 @@ public final class Gateway implements AutoCloseable {
       return this;
     }
 
-    /** Replaces how route backends are opened (tests). */
-    Builder backends(Backend.Factory factory) {
-      this.backends = Objects.requireNonNull(factory, "factory");
-      return this;
-    }
-
     /**
-     * Builds the gateway and opens a backend channel pool per route (connections are made lazily).
+     * Builds the gateway and opens a backend channel pool per route, which starts connecting at
+     * once.
      *
      * @throws IllegalStateException if there is no route, two routes share a name, or a service
      *     pattern is in two routes
+     * @throws RuntimeException whatever a route's {@linkplain Route.Builder#pool pool settings}
+     *     throw; the pools of the routes before it are shut down first
      */
     public Gateway build() {
       if (routes.isEmpty()) {
@@ -462,8 +471,7 @@ public final class Gateway implements AutoCloseable {
               forwardCredentials,
               executor,
               healthCheckInterval,
-              flowControlWindowBytes,
-              backends));
+              flowControlWindowBytes));
     }
   }
 }

@@ -160,10 +160,12 @@ final class ProxyCall {
       if (toClient == null) {
         toClient = route.describeBackendFailure(status, trailers, headersReceived);
       }
-      try {
+      // Count first, so the counters have settled by the time the client hears the status.
+      route.counters().callClosed(toClient.getCode());
+      // grpc has already closed a cancelled call (the client cancelled, its deadline passed, or
+      // grpc itself refused a message): closing it again would reset the client's connection.
+      if (!serverCall.isCancelled()) {
         serverCall.close(toClient, route.headerPolicy().toClient(trailers));
-      } finally {
-        route.counters().callClosed(toClient.getCode());
       }
     }
 

@@ -100,7 +100,7 @@ public final class Route {
     return plaintext;
   }
 
-  /** Returns the largest message accepted in either direction, in bytes. */
+  /** Returns the largest message accepted in either direction (request or response), in bytes. */
   public int maxMessageBytes() {
     return maxMessageBytes;
   }
@@ -224,7 +224,9 @@ public final class Route {
 
     /**
      * Sets the largest message accepted in either direction; larger ones fail the call with {@code
-     * RESOURCE_EXHAUSTED}. Default 4 MiB ({@link Route#DEFAULT_MAX_MESSAGE_BYTES}).
+     * RESOURCE_EXHAUSTED}: a request with the gateway's description naming the route, a response
+     * with grpc's own description (the gateway's channel to the backend refuses it). Default 4 MiB
+     * ({@link Route#DEFAULT_MAX_MESSAGE_BYTES}).
      *
      * @throws IllegalArgumentException if the limit is not positive
      */
@@ -270,9 +272,11 @@ public final class Route {
 
     /**
      * Configures the route's {@link ChannelPool} when the gateway builds it: keepalive, grpc.health
-     * checks of the backend, growth, refresh. The gateway sets the target, TLS, name, message limit
-     * and flow-control window itself. Default: the pool's defaults. If it throws, {@link
-     * Gateway.Builder#build()} throws it.
+     * checks of the backend, growth, refresh, a {@code channelCustomizer}. The gateway sets the
+     * target, TLS and name itself (after these settings, so they win), and sets the message limit
+     * and flow-control window on each channel builder before a {@code channelCustomizer} runs, so a
+     * customizer keeps them unless it sets them itself. Default: the pool's defaults. If it throws,
+     * {@link Gateway.Builder#build()} throws it.
      *
      * <pre>{@code
      * .pool(p -> p.keepAlive(KeepAlivePreset.CLOUD_LOAD_BALANCER.client()).healthCheck(""))

@@ -35,8 +35,8 @@ final class RouteHandler implements ServerCallHandler<InputStream, InputStream> 
     counters.callStarted();
     Status denied = admission.check(call.getMethodDescriptor().getFullMethodName(), headers);
     if (denied != null) {
-      call.close(denied, new Metadata());
       counters.callClosed(denied.getCode());
+      call.close(denied, new Metadata());
       return Admission.IGNORE;
     }
     // Listener callbacks of the backend call run on its transport thread: they only hand bytes on.

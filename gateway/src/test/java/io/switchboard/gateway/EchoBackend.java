@@ -1,5 +1,7 @@
 package io.switchboard.gateway;
 
+import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -16,6 +18,7 @@ import io.switchboard.core.ServiceSpec;
 import io.switchboard.msgpack.MessagePackMarshaller;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
@@ -48,6 +51,10 @@ final class EchoBackend {
 
   final String name;
   final AtomicReference<Metadata> lastHeaders = new AtomicReference<>();
+
+  /** The deadline of the last call, as the backend's grpc read it from grpc-timeout. */
+  final AtomicReference<Optional<Deadline>> lastDeadline = new AtomicReference<>();
+
   final CountDownLatch cancelled = new CountDownLatch(1);
   final AtomicLong sent = new AtomicLong();
 
@@ -142,6 +149,7 @@ final class EchoBackend {
     public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
         ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
       lastHeaders.set(headers);
+      lastDeadline.set(Optional.ofNullable(Context.current().getDeadline()));
       ServerCall<ReqT, RespT> decorated =
           new SimpleForwardingServerCall<>(call) {
             @Override

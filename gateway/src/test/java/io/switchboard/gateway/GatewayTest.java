@@ -205,6 +205,7 @@ class GatewayTest {
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+    assertBackendDeadlineAtMost(Duration.ofMillis(300));
     assertThat(users.cancelled.await(WAIT.toSeconds(), TimeUnit.SECONDS))
         .as("backend saw the cancellation")
         .isTrue();
@@ -236,14 +237,29 @@ class GatewayTest {
   }
 
   @Test
-  void routeCapsTheDeadlineAndGivesADefault() throws Exception {
+  void routeGivesADefaultTimeoutToCallsWithoutADeadline() throws Exception {
     TestServer backend = grpc.nettyServer(users.definition());
     Gateway gateway =
-        gateway(
-            route(backend).toBuilder()
-                .defaultTimeout(Duration.ofMillis(200))
-                .maxTimeout(Duration.ofMillis(300))
-                .build());
+        gateway(route(backend).toBuilder().defaultTimeout(Duration.ofMillis(200)).build());
+    ManagedChannel client = client(gateway);
+
+    assertThatThrownBy(
+            () ->
+                ClientCalls.blockingUnaryCall(
+                    client, EchoBackend.HANG.descriptor(), CallOptions.DEFAULT, new Msg(1, "wait")))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+    assertBackendDeadlineAtMost(Duration.ofMillis(200));
+    assertThat(users.cancelled.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(gateway.metrics().get("users").failures(Status.Code.DEADLINE_EXCEEDED)).isEqualTo(1);
+  }
+
+  @Test
+  void routeCapsTheDeadline() throws Exception {
+    TestServer backend = grpc.nettyServer(users.definition());
+    Gateway gateway =
+        gateway(route(backend).toBuilder().maxTimeout(Duration.ofMillis(300)).build());
     ManagedChannel client = client(gateway);
 
     for (CallOptions options :
@@ -255,6 +271,7 @@ class GatewayTest {
           .isInstanceOfSatisfying(
               StatusRuntimeException.class,
               e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+      assertBackendDeadlineAtMost(Duration.ofMillis(300));
     }
     assertThat(users.cancelled.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
     assertThat(gateway.metrics().get("users").failures(Status.Code.DEADLINE_EXCEEDED)).isEqualTo(2);
@@ -357,10 +374,17 @@ class GatewayTest {
                           throw new IllegalStateException("token store down");
                         }));
 
-    assertStatus(
-        () -> unary(client(gateway), EchoBackend.ECHO, new Msg(1, "x")),
-        Status.Code.UNAUTHENTICATED,
-        "authenticator failed");
+    ManagedChannel client = client(gateway);
+
+    for (int i = 0; i < 3; i++) {
+      assertStatus(
+          () -> unary(client, EchoBackend.ECHO, new Msg(1, "x")),
+          Status.Code.UNAUTHENTICATED,
+          "authenticator failed");
+    }
+    assertThat(users.lastHeaders.get()).as("refused calls never reach the backend").isNull();
+    assertThat(gateway.metrics().get("users").failures(Status.Code.UNAUTHENTICATED)).isEqualTo(3);
+    assertThat(gateway.metrics().get("users").inFlight()).isZero();
   }
 
   @Test
@@ -399,6 +423,61 @@ class GatewayTest {
     assertThat(gateway.metrics().get("users").requestBytes()).isZero();
     assertThat(unary(client, EchoBackend.ECHO, new Msg(1, "small")).text())
         .isEqualTo("users:small");
+    assertThat(gateway.metrics().get("users").inFlight()).isZero();
+    assertThat(gateway.metrics().get("users").failures(Status.Code.RESOURCE_EXHAUSTED))
+        .isGreaterThanOrEqualTo(1);
+  }
+
+  @Test
+  void routePoolCustomizerKeepsTheRouteMessageLimit() {
+    java.util.concurrent.atomic.AtomicBoolean customized =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    Gateway gateway =
+        gateway(
+            route(grpc.nettyServer(users.definition())).toBuilder()
+                .maxMessageBytes(1024)
+                .pool(p -> p.channelCustomizer(channel -> customized.set(true)))
+                .build());
+    ManagedChannel client = client(gateway);
+    int n = 900;
+    while (size(new Msg(1, "x".repeat(n + 1))) <= 1024) {
+      n++;
+    }
+    String text = "x".repeat(n); // the request fits the limit, the reply ("users:" + text) not
+
+    assertStatus(
+        () -> unary(client, EchoBackend.ECHO, new Msg(1, text)),
+        Status.Code.RESOURCE_EXHAUSTED,
+        "1024");
+    assertThat(customized).as("the route's channel customizer ran").isTrue();
+    assertThat(users.lastHeaders.get()).as("the request reached the backend").isNotNull();
+    assertThat(unary(client, EchoBackend.ECHO, new Msg(1, "small")).text())
+        .isEqualTo("users:small");
+  }
+
+  @Test
+  void aRouteWhosePoolFailsFailsTheBuildAndAFailedStartStopsTheGateway() throws Exception {
+    Route good = route(grpc.nettyServer(users.definition()));
+    Route bad =
+        Route.named("bad")
+            .service("bad.*")
+            .target("127.0.0.1:1")
+            .pool(
+                p -> {
+                  throw new IllegalStateException("bad pool settings");
+                })
+            .build();
+    assertThatThrownBy(() -> Gateway.builder().route(good).route(bad).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("bad pool settings");
+
+    try (java.net.ServerSocket taken =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      Gateway gateway =
+          grpc.register(Gateway.builder().route(good).port(taken.getLocalPort()).build());
+      assertThatThrownBy(gateway::start).isInstanceOf(java.io.UncheckedIOException.class);
+      assertThatThrownBy(gateway::start).isInstanceOf(IllegalStateException.class);
+    }
   }
 
   @Test
@@ -438,13 +517,11 @@ class GatewayTest {
     HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(client(gateway));
 
     assertThat(status(health, "")).isEqualTo(ServingStatus.SERVING);
-    awaitTrue(() -> status(health, "users") == ServingStatus.SERVING, "users SERVING");
-    assertThat(status(health, "test.Echo")).isEqualTo(ServingStatus.SERVING);
+    awaitStatus(health, ServingStatus.SERVING, "users", "test.Echo");
 
     backend.server().shutdownNow();
     awaitTermination(backend);
-    awaitTrue(() -> status(health, "users") == ServingStatus.NOT_SERVING, "users NOT_SERVING");
-    assertThat(status(health, "test.Echo")).isEqualTo(ServingStatus.NOT_SERVING);
+    awaitStatus(health, ServingStatus.NOT_SERVING, "users", "test.Echo");
   }
 
   @Test
@@ -553,6 +630,35 @@ class GatewayTest {
         .withDeadlineAfter(WAIT.toSeconds(), TimeUnit.SECONDS)
         .check(HealthCheckRequest.newBuilder().setService(service).build())
         .getStatus();
+  }
+
+  /** Waits until every name reports the status; a name not yet known (NOT_FOUND) is waited for. */
+  private static void awaitStatus(
+      HealthGrpc.HealthBlockingStub health, ServingStatus expected, String... names) {
+    awaitTrue(
+        () -> {
+          for (String name : names) {
+            try {
+              if (status(health, name) != expected) {
+                return false;
+              }
+            } catch (StatusRuntimeException e) {
+              return false;
+            }
+          }
+          return true;
+        },
+        String.join(", ", names) + " " + expected);
+  }
+
+  /** Asserts the backend's last call had a deadline (grpc-timeout was forwarded) within this. */
+  private void assertBackendDeadlineAtMost(Duration timeout) {
+    assertThat(users.lastDeadline.get())
+        .as("deadline the backend saw")
+        .hasValueSatisfying(
+            d ->
+                assertThat(d.timeRemaining(TimeUnit.NANOSECONDS))
+                    .isLessThanOrEqualTo(timeout.toNanos()));
   }
 
   private static void awaitTermination(TestServer server) {

@@ -4,6 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grpc.Deadline;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerCall;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.Status;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -19,8 +24,7 @@ class RouteTest {
   }
 
   private static RouteHandler handler(Route route) {
-    Backend unused = Backend.of(null);
-    return new RouteHandler(route, unused, new Admission(null), new HeaderPolicy(false));
+    return new RouteHandler(route, null, new Admission(null), new HeaderPolicy(false));
   }
 
   @Test
@@ -48,7 +52,58 @@ class RouteTest {
 
     assertThat(table.route("demo")).isNull();
     assertThat(table.route("other.Service")).isNull();
-    assertThat(table.lookupMethod("other.Service/Call", null)).isNotNull();
+    ServerMethodDefinition<?, ?> unrouted = table.lookupMethod("other.Service/Call", null);
+    ClosedCall call = new ClosedCall(unrouted.getMethodDescriptor());
+    startCall(unrouted, call);
+
+    assertThat(call.status).isNotNull();
+    assertThat(call.status.getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
+    assertThat(call.status.getDescription())
+        .contains("no route for service 'other.Service'")
+        .contains("demo.*");
+    assertThat(table.unroutedCalls()).isEqualTo(1);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <ReqT, RespT> void startCall(
+      ServerMethodDefinition<ReqT, RespT> method, ServerCall<?, ?> call) {
+    method.getServerCallHandler().startCall((ServerCall<ReqT, RespT>) call, new Metadata());
+  }
+
+  /** A server call that records how it was closed. */
+  private static final class ClosedCall extends ServerCall<Object, Object> {
+    private final MethodDescriptor<?, ?> method;
+    Status status;
+
+    ClosedCall(MethodDescriptor<?, ?> method) {
+      this.method = method;
+    }
+
+    @Override
+    public void request(int numMessages) {}
+
+    @Override
+    public void sendHeaders(Metadata headers) {}
+
+    @Override
+    public void sendMessage(Object message) {}
+
+    @Override
+    public void close(Status status, Metadata trailers) {
+      assertThat(this.status).as("closed once").isNull();
+      this.status = status;
+    }
+
+    @Override
+    public boolean isCancelled() {
+      return false;
+    }
+
+    @SuppressWarnings("unchecked")
+    @Override
+    public MethodDescriptor<Object, Object> getMethodDescriptor() {
+      return (MethodDescriptor<Object, Object>) method;
+    }
   }
 
   @Test

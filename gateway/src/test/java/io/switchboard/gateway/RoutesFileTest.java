@@ -3,14 +3,29 @@ package io.switchboard.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.grpc.CallOptions;
+import io.grpc.ClientInterceptors;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.MetadataUtils;
+import io.switchboard.testing.GrpcExtension;
+import io.switchboard.testing.TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class RoutesFileTest {
+  @RegisterExtension final GrpcExtension grpc = new GrpcExtension();
+
   @Test
   void parsesRoutesWithOptionsAndComments() {
     List<Route> routes =
@@ -45,17 +60,38 @@ class RoutesFileTest {
   }
 
   @Test
-  void commandLineBuildsAGateway(@TempDir Path dir) throws Exception {
+  void commandLineBuildsAGatewayThatChecksTheToken(@TempDir Path dir) throws Exception {
+    EchoBackend users = new EchoBackend("users");
+    TestServer backend = grpc.nettyServer(users.definition());
     Path file = dir.resolve("routes.txt");
-    Files.writeString(file, "users demo.UserService 127.0.0.1:7001 plaintext\n");
+    Files.writeString(file, "users test.Echo " + backend.target() + " plaintext\n");
 
     Gateway gateway =
-        GatewayMain.configure(new String[] {file.toString(), "--port", "0"}, "t").build();
-    try {
-      assertThat(gateway.routes()).extracting(Route::name).containsExactly("users");
-    } finally {
-      gateway.close();
-    }
+        grpc.register(
+            GatewayMain.configure(new String[] {file.toString(), "--port", "0"}, "t").build());
+    assertThat(gateway.routes()).extracting(Route::name).containsExactly("users");
+    gateway.start();
+    ManagedChannel client =
+        grpc.register(NettyChannelBuilder.forAddress(gateway.address()).usePlaintext().build());
+    CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS);
+    Metadata token = new Metadata();
+    token.put(Authenticator.AUTHORIZATION, "Bearer t");
+
+    assertThatThrownBy(
+            () ->
+                ClientCalls.blockingUnaryCall(
+                    client, EchoBackend.ECHO.descriptor(), options, new Msg(1, "x")))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+    assertThat(
+            ClientCalls.blockingUnaryCall(
+                ClientInterceptors.intercept(
+                    client, MetadataUtils.newAttachHeadersInterceptor(token)),
+                EchoBackend.ECHO.descriptor(),
+                options,
+                new Msg(1, "x")))
+        .isEqualTo(new Msg(1, "users:x"));
     assertThatThrownBy(
             () -> GatewayMain.configure(new String[] {file.toString(), "--x", "1"}, null))
         .hasMessageContaining("unknown option --x");

@@ -68,27 +68,29 @@ public final class GatewayDemo {
       throw new UncheckedIOException(e);
     }
     String logsTarget = "127.0.0.1:" + logs.getPort();
-    Gateway gateway =
-        Gateway.builder()
-            .route(
-                Route.named("users")
-                    .service(UserApi.SERVICE.name())
-                    .target(ctx.usersTarget())
-                    .usePlaintext()
-                    .maxTimeout(Duration.ofSeconds(10))
-                    .build())
-            .route(
-                Route.named("logs")
-                    .service(LogStreamApi.SERVICE.name())
-                    .target(logsTarget)
-                    .usePlaintext()
-                    .build())
-            .authenticator(Authenticator.bearerToken(TOKEN))
-            .build()
-            .start();
-    ManagedChannel channel =
-        NettyChannelBuilder.forAddress(gateway.address()).usePlaintext().build();
+    // Everything started from here on is stopped in the finally block, also if a step throws.
+    Gateway gateway = null;
+    ManagedChannel channel = null;
     try {
+      gateway =
+          Gateway.builder()
+              .route(
+                  Route.named("users")
+                      .service(UserApi.SERVICE.name())
+                      .target(ctx.usersTarget())
+                      .usePlaintext()
+                      .maxTimeout(Duration.ofSeconds(10))
+                      .build())
+              .route(
+                  Route.named("logs")
+                      .service(LogStreamApi.SERVICE.name())
+                      .target(logsTarget)
+                      .usePlaintext()
+                      .build())
+              .authenticator(Authenticator.bearerToken(TOKEN))
+              .build();
+      gateway.start();
+      channel = NettyChannelBuilder.forAddress(gateway.address()).usePlaintext().build();
       out.say(
           "gateway on 127.0.0.1:%d → users %s, logs %s (bearer token required)",
           gateway.port(), ctx.usersTarget(), logsTarget);
@@ -144,11 +146,17 @@ public final class GatewayDemo {
       }
       out.field("unrouted calls", gateway.unroutedCalls());
     } finally {
-      channel.shutdownNow();
-      gateway.close();
+      if (channel != null) {
+        channel.shutdownNow();
+      }
+      if (gateway != null) {
+        gateway.close();
+      }
       logs.shutdownNow();
       try {
-        channel.awaitTermination(5, TimeUnit.SECONDS);
+        if (channel != null) {
+          channel.awaitTermination(5, TimeUnit.SECONDS);
+        }
         logs.awaitTermination(5, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
