@@ -5,11 +5,7 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import io.switchboard.testing.TestMarshallers;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -25,22 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * blocks a server thread.
  */
 final class TestBackend implements AutoCloseable {
-  static final MethodDescriptor.Marshaller<String> STRING =
-      new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(String value) {
-          return new ByteArrayInputStream(value.getBytes(StandardCharsets.UTF_8));
-        }
-
-        @Override
-        public String parse(InputStream stream) {
-          try {
-            return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }
-      };
+  static final MethodDescriptor.Marshaller<String> STRING = TestMarshallers.utf8();
 
   static final MethodDescriptor<String, String> ECHO =
       MethodDescriptor.<String, String>newBuilder()

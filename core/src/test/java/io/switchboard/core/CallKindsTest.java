@@ -3,12 +3,14 @@ package io.switchboard.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.grpc.MethodDescriptor.Marshaller;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.switchboard.testing.GrpcExtension;
+import io.switchboard.testing.TestMarshallers;
 import io.switchboard.testing.TestServer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,7 +24,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** All four call kinds, end to end over a real Netty server on loopback. */
 class CallKindsTest {
-  static final Utf8Marshaller M = Utf8Marshaller.INSTANCE;
+  static final Marshaller<String> M = TestMarshallers.utf8();
   static final ServiceSpec ECHO = ServiceSpec.named("test.Echo");
   static final MethodSpec<String, String> UPPER = ECHO.unary("Upper", M, M);
   static final MethodSpec<String, String> UPPER_ASYNC = ECHO.unary("UpperAsync", M, M);

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grpc.Context;
+import io.grpc.MethodDescriptor.Marshaller;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.switchboard.testing.GrpcExtension;
+import io.switchboard.testing.TestMarshallers;
 import io.switchboard.testing.TestServer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -24,7 +26,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Completing a call's future on the client cancels the call, and the server sees it. */
 class CancellationTest {
-  static final Utf8Marshaller M = Utf8Marshaller.INSTANCE;
+  static final Marshaller<String> M = TestMarshallers.utf8();
   static final ServiceSpec SPEC = ServiceSpec.named("test.Slow");
   static final MethodSpec<String, String> NEVER = SPEC.unary("Never", M, M);
   static final MethodSpec<String, String> BLOCKING = SPEC.unary("Blocking", M, M);

@@ -3,10 +3,12 @@ package io.switchboard.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor.Marshaller;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.switchboard.testing.GrpcExtension;
+import io.switchboard.testing.TestMarshallers;
 import io.switchboard.testing.TestServer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -21,7 +23,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Handler exceptions become precise statuses on the wire, never stack traces. */
 class ErrorMappingTest {
-  static final Utf8Marshaller M = Utf8Marshaller.INSTANCE;
+  static final Marshaller<String> M = TestMarshallers.utf8();
   static final ServiceSpec SPEC = ServiceSpec.named("test.Errors");
   static final MethodSpec<String, String> SYNC = SPEC.unary("Sync", M, M);
   static final MethodSpec<String, String> ASYNC = SPEC.unary("Async", M, M);

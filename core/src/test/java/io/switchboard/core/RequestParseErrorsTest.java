@@ -9,6 +9,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.switchboard.testing.GrpcExtension;
+import io.switchboard.testing.TestMarshallers;
 import io.switchboard.testing.TestServer;
 import java.io.InputStream;
 import java.time.Duration;
@@ -26,12 +27,12 @@ class RequestParseErrorsTest {
       new Marshaller<>() {
         @Override
         public InputStream stream(String value) {
-          return Utf8Marshaller.INSTANCE.stream(value);
+          return TestMarshallers.utf8().stream(value);
         }
 
         @Override
         public String parse(InputStream stream) {
-          String s = Utf8Marshaller.INSTANCE.parse(stream);
+          String s = TestMarshallers.utf8().parse(stream);
           if (s.startsWith("!")) {
             throw Status.INVALID_ARGUMENT
                 .withDescription("field name: expected a string, got " + s)
@@ -52,9 +53,9 @@ class RequestParseErrorsTest {
   static final ServiceSpec CLIENT_SIDE = ServiceSpec.named("test.Parse");
 
   static final MethodSpec<String, String> RAW_ECHO =
-      CLIENT_SIDE.unary("Echo", Utf8Marshaller.INSTANCE, Utf8Marshaller.INSTANCE);
+      CLIENT_SIDE.unary("Echo", TestMarshallers.utf8(), TestMarshallers.utf8());
   static final MethodSpec<String, String> RAW_CHAT =
-      CLIENT_SIDE.bidiStreaming("Chat", Utf8Marshaller.INSTANCE, Utf8Marshaller.INSTANCE);
+      CLIENT_SIDE.bidiStreaming("Chat", TestMarshallers.utf8(), TestMarshallers.utf8());
 
   @RegisterExtension final GrpcExtension grpc = new GrpcExtension();
 

@@ -3,11 +3,13 @@ package io.switchboard.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.grpc.MethodDescriptor.Marshaller;
 import io.grpc.ServerServiceDefinition;
+import io.switchboard.testing.TestMarshallers;
 import org.junit.jupiter.api.Test;
 
 class ServiceBinderTest {
-  static final Utf8Marshaller M = Utf8Marshaller.INSTANCE;
+  static final Marshaller<String> M = TestMarshallers.utf8();
   static final ServiceSpec SPEC = ServiceSpec.named("test.Binder");
   static final MethodSpec<String, String> UNARY = SPEC.unary("U", M, M);
   static final MethodSpec<String, String> STREAM = SPEC.serverStreaming("S", M, M);

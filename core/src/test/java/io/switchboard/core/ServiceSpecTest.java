@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grpc.MethodDescriptor;
+import io.grpc.MethodDescriptor.Marshaller;
 import io.grpc.MethodDescriptor.MethodType;
+import io.switchboard.testing.TestMarshallers;
 import org.junit.jupiter.api.Test;
 
 class ServiceSpecTest {
-  private static final Utf8Marshaller M = Utf8Marshaller.INSTANCE;
+  private static final Marshaller<String> M = TestMarshallers.utf8();
 
   @Test
   void declaresRealDescriptorsOfEachKind() {

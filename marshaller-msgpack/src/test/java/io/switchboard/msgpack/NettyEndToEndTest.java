@@ -16,11 +16,8 @@ import io.switchboard.core.ServiceBinder;
 import io.switchboard.core.ServiceSpec;
 import io.switchboard.msgpack.TestTypes.User;
 import io.switchboard.testing.GrpcExtension;
+import io.switchboard.testing.TestMarshallers;
 import io.switchboard.testing.TestServer;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
@@ -192,25 +189,7 @@ class NettyEndToEndTest {
 
   /** The same method with requests and responses as raw bytes. */
   private static MethodDescriptor<byte[], byte[]> raw(MethodDescriptor<?, ?> method) {
-    return method.toBuilder(RawBytes.INSTANCE, RawBytes.INSTANCE).build();
-  }
-
-  private enum RawBytes implements MethodDescriptor.Marshaller<byte[]> {
-    INSTANCE;
-
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
+    return method.toBuilder(TestMarshallers.bytes(), TestMarshallers.bytes()).build();
   }
 
   /** Collects responses; {@link #next()} waits for the next one. */
