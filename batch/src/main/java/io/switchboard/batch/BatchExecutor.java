@@ -1,6 +1,7 @@
 package io.switchboard.batch;
 
 import io.grpc.Status;
+import io.switchboard.core.internal.DaemonThreadFactory;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Iterator;
@@ -10,7 +11,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -73,7 +73,9 @@ import java.util.function.Function;
  * @param <O> the output type
  */
 public final class BatchExecutor<I, O> implements AutoCloseable {
-  private static final AtomicInteger TIMER_IDS = new AtomicInteger();
+  /** Timer threads of all instances, numbered in one sequence. */
+  private static final DaemonThreadFactory TIMER_THREADS =
+      new DaemonThreadFactory("switchboard-batch-timer");
 
   private final BatchSettings settings;
   private final Function<? super I, ? extends CompletableFuture<?>> itemCall;
@@ -92,7 +94,7 @@ public final class BatchExecutor<I, O> implements AutoCloseable {
     this.itemCall = itemCall;
     this.batchCall = batchCall;
     this.convert = convert;
-    this.timer = Timers.newTimer("switchboard-batch-timer-" + TIMER_IDS.incrementAndGet());
+    this.timer = Timers.newTimer(TIMER_THREADS);
   }
 
   /**

@@ -2,6 +2,8 @@ package io.switchboard.batch;
 
 import io.grpc.Status;
 import io.switchboard.core.ErrorMapper;
+import io.switchboard.core.internal.CancellingFuture;
+import io.switchboard.core.internal.Checks;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -170,65 +172,33 @@ public final class BatchHandler<I, O> {
     reply.whenComplete(
         (value, failure) -> {
           if (failure != null) {
-            response.completeFromSource(null, failure);
+            response.failFromSource(failure);
             return;
           }
           R converted;
           try {
             converted = toResponse.apply(value);
           } catch (Throwable e) {
-            response.completeFromSource(null, e);
+            response.failFromSource(e);
             return;
           }
-          response.completeFromSource(converted, null);
+          response.completeFromSource(converted);
         });
     return response;
   }
 
   /** A response future whose completion from outside (cancel, complete) cancels its source. */
-  static final class LinkedFuture<R> extends CompletableFuture<R> {
+  static final class LinkedFuture<R> extends CancellingFuture<R> {
     private final CompletableFuture<?> source;
 
     LinkedFuture(CompletableFuture<?> source) {
+      super(how -> source.cancel(false));
       this.source = source;
     }
 
     /** The batch's reply this response is derived from (for tests). */
     CompletableFuture<?> source() {
       return source;
-    }
-
-    void completeFromSource(R value, Throwable failure) {
-      if (failure != null) {
-        super.completeExceptionally(failure);
-      } else {
-        super.complete(value);
-      }
-    }
-
-    @Override
-    public boolean cancel(boolean mayInterruptIfRunning) {
-      boolean done = super.cancel(mayInterruptIfRunning);
-      source.cancel(mayInterruptIfRunning);
-      return done;
-    }
-
-    @Override
-    public boolean complete(R value) {
-      boolean done = super.complete(value);
-      if (done) {
-        source.cancel(false);
-      }
-      return done;
-    }
-
-    @Override
-    public boolean completeExceptionally(Throwable failure) {
-      boolean done = super.completeExceptionally(failure);
-      if (done) {
-        source.cancel(false);
-      }
-      return done;
     }
   }
 

@@ -1,6 +1,7 @@
 package io.switchboard.batch;
 
 import io.grpc.Status;
+import io.switchboard.core.internal.CancellingFuture;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -10,6 +11,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -118,7 +120,9 @@ final class BatchRun<I, O> {
   private final Consumer<? super ItemResult<I, O>> itemListener;
   private final Consumer<? super BatchProgress> progressListener;
   private final Consumer<BatchRun<I, O>> onFinish;
-  final RunFuture<Object> future = new RunFuture<>(this);
+
+  /** The future a caller holds: completing it from outside (cancel, timeout) stops the run. */
+  final CancellingFuture<Object> future = new CancellingFuture<>(how -> stop(stopReasonFor(how)));
 
   // The source, touched only by the drain loop.
   private final List<I> list;
@@ -252,7 +256,7 @@ final class BatchRun<I, O> {
         // Our own bug, or an Error: fail the run rather than hang it.
         if (finished.compareAndSet(false, true)) {
           onFinish.accept(this);
-          future.fail(e);
+          future.failFromSource(e);
         }
         throw e;
       }
@@ -692,59 +696,23 @@ final class BatchRun<I, O> {
     }
     onFinish.accept(this);
     if (sourceFailure != null) {
-      future.fail(sourceFailure);
+      future.failFromSource(sourceFailure);
     } else if (results != null) {
-      future.succeed(new BatchResult<>(Arrays.asList(results), summary));
+      future.completeFromSource(new BatchResult<>(Arrays.asList(results), summary));
     } else {
-      future.succeed(summary);
+      future.completeFromSource(summary);
     }
   }
 
-  /** The future a caller holds: completing it from outside (cancel, timeout) stops the run. */
-  static final class RunFuture<T> extends CompletableFuture<T> {
-    private final BatchRun<?, ?> run;
-
-    RunFuture(BatchRun<?, ?> run) {
-      this.run = run;
+  /** Why the run stops when its caller completed its future: cancel, complete, or a failure. */
+  private static Status stopReasonFor(Throwable how) {
+    if (how == null) {
+      return Status.CANCELLED.withDescription("the run's future was completed by its caller");
     }
-
-    void succeed(Object value) {
-      @SuppressWarnings("unchecked")
-      T t = (T) value;
-      super.complete(t);
+    if (how instanceof CancellationException) {
+      return Status.CANCELLED.withDescription("the run was cancelled by its caller");
     }
-
-    void fail(Throwable failure) {
-      super.completeExceptionally(failure);
-    }
-
-    @Override
-    public boolean cancel(boolean mayInterruptIfRunning) {
-      boolean cancelled = super.cancel(mayInterruptIfRunning);
-      if (cancelled) {
-        run.stop(Status.CANCELLED.withDescription("the run was cancelled by its caller"));
-      }
-      return cancelled;
-    }
-
-    @Override
-    public boolean complete(T value) {
-      boolean completed = super.complete(value);
-      if (completed) {
-        run.stop(Status.CANCELLED.withDescription("the run's future was completed by its caller"));
-      }
-      return completed;
-    }
-
-    @Override
-    public boolean completeExceptionally(Throwable failure) {
-      boolean completed = super.completeExceptionally(failure);
-      if (completed) {
-        run.stop(
-            Status.CANCELLED.withDescription(
-                "the run's future was completed by its caller with " + failure));
-      }
-      return completed;
-    }
+    return Status.CANCELLED.withDescription(
+        "the run's future was completed by its caller with " + how);
   }
 }

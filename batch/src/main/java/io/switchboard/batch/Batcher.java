@@ -1,6 +1,7 @@
 package io.switchboard.batch;
 
 import io.grpc.Status;
+import io.switchboard.core.internal.DaemonThreadFactory;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -10,7 +11,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
@@ -48,7 +48,9 @@ import java.util.function.ToLongFunction;
  * @param <R> the per-element result type
  */
 public final class Batcher<E, R> implements AutoCloseable {
-  private static final AtomicInteger TIMER_IDS = new AtomicInteger();
+  /** Timer threads of all instances, numbered in one sequence. */
+  private static final DaemonThreadFactory TIMER_THREADS =
+      new DaemonThreadFactory("switchboard-batcher-timer");
 
   private final Function<? super List<E>, ? extends CompletableFuture<BatchReply<R>>> flusher;
   private final ToLongFunction<? super E> sizer;
@@ -74,7 +76,7 @@ public final class Batcher<E, R> implements AutoCloseable {
     this.flusher = Objects.requireNonNull(flusher, "flusher");
     this.sizer = Objects.requireNonNull(sizer, "sizer");
     this.settings = Objects.requireNonNull(settings, "settings");
-    this.timer = Timers.newTimer("switchboard-batcher-timer-" + TIMER_IDS.incrementAndGet());
+    this.timer = Timers.newTimer(TIMER_THREADS);
   }
 
   /**

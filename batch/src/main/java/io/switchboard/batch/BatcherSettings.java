@@ -1,5 +1,6 @@
 package io.switchboard.batch;
 
+import io.switchboard.core.internal.Checks;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -149,7 +150,7 @@ public final class BatcherSettings {
      * @throws IllegalArgumentException if not positive
      */
     public Builder maxBytes(long maxBytes) {
-      this.maxBytes = Checks.inRange("maxBytes", maxBytes, 1, Long.MAX_VALUE);
+      this.maxBytes = Checks.positive("maxBytes", maxBytes);
       return this;
     }
 
@@ -171,7 +172,7 @@ public final class BatcherSettings {
      */
     public Builder maxOutstandingElements(long maxOutstandingElements) {
       this.maxOutstandingElements =
-          Checks.inRange("maxOutstandingElements", maxOutstandingElements, 1, Long.MAX_VALUE);
+          Checks.positive("maxOutstandingElements", maxOutstandingElements);
       return this;
     }
 
@@ -181,8 +182,7 @@ public final class BatcherSettings {
      * @throws IllegalArgumentException if not positive
      */
     public Builder maxOutstandingBytes(long maxOutstandingBytes) {
-      this.maxOutstandingBytes =
-          Checks.inRange("maxOutstandingBytes", maxOutstandingBytes, 1, Long.MAX_VALUE);
+      this.maxOutstandingBytes = Checks.positive("maxOutstandingBytes", maxOutstandingBytes);
       return this;
     }
 

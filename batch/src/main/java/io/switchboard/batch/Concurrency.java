@@ -1,5 +1,6 @@
 package io.switchboard.batch;
 
+import io.switchboard.core.internal.Checks;
 import java.util.Objects;
 
 /**

@@ -1,6 +1,7 @@
 package io.switchboard.batch;
 
 import io.grpc.Status;
+import io.switchboard.core.internal.Checks;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.EnumSet;

@@ -1,7 +1,7 @@
 package io.switchboard.batch;
 
 import io.grpc.Status;
-import io.switchboard.core.ErrorMapper;
+import io.switchboard.core.internal.Descriptions;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeoutException;
 
@@ -13,7 +13,8 @@ final class Statuses {
    * Returns the status carried by a failure: the status of the first status exception in its causal
    * chain (grpc's {@link Status#fromThrowable}); {@code CANCELLED} for a cancellation; {@code
    * DEADLINE_EXCEEDED} for a timeout; otherwise {@code UNKNOWN} naming the exception (the call
-   * function failed on the client side). The failure is kept as the cause.
+   * function failed on the client side). Descriptions are capped as core's are; the failure is kept
+   * as the cause.
    */
   static Status of(Throwable failure) {
     Status carried = Status.fromThrowable(failure);
@@ -21,19 +22,17 @@ final class Statuses {
       return carried; // from a status exception (fromThrowable's fallback is UNKNOWN, cause
       // failure)
     }
-    Throwable t = ErrorMapper.unwrap(failure);
-    String name =
-        t.getClass().getSimpleName().isEmpty()
-            ? t.getClass().getName()
-            : t.getClass().getSimpleName();
-    String description = t.getMessage() == null ? name : name + ": " + t.getMessage();
+    Throwable t = Descriptions.unwrap(failure);
+    String description = Descriptions.of(t);
     if (t instanceof CancellationException) {
       return Status.CANCELLED.withDescription("the call's future was cancelled").withCause(t);
     }
     if (t instanceof TimeoutException) {
       return Status.DEADLINE_EXCEEDED.withDescription(description).withCause(t);
     }
-    return Status.UNKNOWN.withDescription("call function failed: " + description).withCause(t);
+    return Status.UNKNOWN
+        .withDescription(Descriptions.cap("call function failed: " + description))
+        .withCause(t);
   }
 
   /** Returns "CODE: description" (or just "CODE"), the form items and reports print. */

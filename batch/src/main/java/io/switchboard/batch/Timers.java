@@ -1,5 +1,6 @@
 package io.switchboard.batch;
 
+import io.switchboard.core.internal.DaemonThreadFactory;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -7,18 +8,9 @@ import java.util.concurrent.TimeUnit;
 final class Timers {
   private Timers() {}
 
-  /**
-   * Returns a one-thread scheduler on a daemon thread of that name; cancelled tasks are removed.
-   */
-  static ScheduledThreadPoolExecutor newTimer(String threadName) {
-    ScheduledThreadPoolExecutor timer =
-        new ScheduledThreadPoolExecutor(
-            1,
-            r -> {
-              Thread t = new Thread(r, threadName);
-              t.setDaemon(true);
-              return t;
-            });
+  /** Returns a one-thread scheduler on a daemon thread; cancelled tasks are removed. */
+  static ScheduledThreadPoolExecutor newTimer(DaemonThreadFactory threads) {
+    ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, threads);
     timer.setRemoveOnCancelPolicy(true);
     return timer;
   }

@@ -3,6 +3,7 @@ package io.switchboard.core;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
+import io.switchboard.core.internal.Descriptions;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.UndeclaredThrowableException;
 import java.util.concurrent.CompletionException;
@@ -43,7 +44,7 @@ public interface ErrorMapper {
    * Longest description the standard mapper produces: long enough for a useful message, short
    * enough to stay far below grpc's default 8 KiB header limit.
    */
-  int MAX_DESCRIPTION_LENGTH = 1024;
+  int MAX_DESCRIPTION_LENGTH = Descriptions.MAX_LENGTH;
 
   /**
    * Returns the status to send for the given failure.
@@ -58,29 +59,8 @@ public interface ErrorMapper {
     return ErrorMapper::standardStatus;
   }
 
-  /**
-   * Returns the innermost meaningful throwable, looking through {@link CompletionException}, {@link
-   * ExecutionException}, {@link InvocationTargetException} and {@link UndeclaredThrowableException}
-   * wrappers.
-   */
-  static Throwable unwrap(Throwable failure) {
-    Throwable t = failure;
-    for (int depth = 0; depth < 16; depth++) {
-      boolean wrapper =
-          t instanceof CompletionException
-              || t instanceof ExecutionException
-              || t instanceof InvocationTargetException
-              || t instanceof UndeclaredThrowableException;
-      if (!wrapper || t.getCause() == null) {
-        return t;
-      }
-      t = t.getCause();
-    }
-    return t;
-  }
-
   private static Status standardStatus(Throwable failure) {
-    Throwable t = unwrap(failure);
+    Throwable t = Descriptions.unwrap(failure);
     if (t instanceof StatusRuntimeException sre) {
       return sre.getStatus();
     }
@@ -90,19 +70,8 @@ public interface ErrorMapper {
     if (t instanceof IllegalArgumentException) {
       String message = t.getMessage();
       return Status.INVALID_ARGUMENT.withDescription(
-          cut(message == null ? "invalid argument" : message));
+          Descriptions.cap(message == null ? "invalid argument" : message));
     }
-    String message = t.getMessage();
-    String name =
-        t.getClass().getSimpleName().isEmpty()
-            ? t.getClass().getName()
-            : t.getClass().getSimpleName();
-    return Status.INTERNAL.withDescription(cut(message == null ? name : name + ": " + message));
-  }
-
-  private static String cut(String description) {
-    return description.length() <= MAX_DESCRIPTION_LENGTH
-        ? description
-        : description.substring(0, MAX_DESCRIPTION_LENGTH - 3) + "...";
+    return Status.INTERNAL.withDescription(Descriptions.of(t));
   }
 }

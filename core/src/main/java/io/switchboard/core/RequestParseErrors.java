@@ -10,6 +10,7 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.switchboard.core.internal.Descriptions;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -139,14 +140,13 @@ public final class RequestParseErrors {
         fail(e.getStatus(), e.getTrailers(), e);
         return;
       } catch (RuntimeException e) {
-        String reason = e.getMessage() == null ? "" : ": " + e.getMessage();
         fail(
             Status.INVALID_ARGUMENT.withDescription(
-                "malformed request for "
-                    + method.getFullMethodName()
-                    + ": "
-                    + e.getClass().getSimpleName()
-                    + reason),
+                Descriptions.cap(
+                    "malformed request for "
+                        + method.getFullMethodName()
+                        + ": "
+                        + Descriptions.of(e))),
             null,
             e);
         return;

@@ -12,6 +12,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
+import io.switchboard.core.internal.CancellingFuture;
+import io.switchboard.core.internal.Checks;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -70,11 +72,7 @@ public final class RpcClient {
    * @throws IllegalArgumentException if the timeout is zero or negative
    */
   public RpcClient withTimeout(Duration timeout) {
-    Objects.requireNonNull(timeout, "timeout");
-    if (timeout.isZero() || timeout.isNegative()) {
-      throw new IllegalArgumentException("timeout: " + timeout + " (expected: > 0)");
-    }
-    return new RpcClient(channel, callOptions, timeout);
+    return new RpcClient(channel, callOptions, Checks.positive("timeout", timeout));
   }
 
   /**
@@ -226,11 +224,12 @@ public final class RpcClient {
   }
 
   /** The future of a unary call; any completion not made by the call itself cancels the call. */
-  static final class UnaryCallFuture<RespT> extends CompletableFuture<RespT> {
+  static final class UnaryCallFuture<RespT> extends CancellingFuture<RespT> {
     private final ClientCall<?, RespT> call;
-    private volatile boolean callClosed;
 
     UnaryCallFuture(ClientCall<?, RespT> call) {
+      // Cancelling a call grpc already closed is a no-op, so a race with onClose is harmless.
+      super(how -> call.cancel("the call's future was completed by its user", null));
       this.call = call;
     }
 
@@ -253,46 +252,18 @@ public final class RpcClient {
 
         @Override
         public void onClose(Status status, Metadata trailers) {
-          callClosed = true;
           if (!status.isOk()) {
-            completeExceptionally(status.asRuntimeException(trailers));
+            failFromSource(status.asRuntimeException(trailers));
           } else if (response == null) {
-            completeExceptionally(
+            failFromSource(
                 Status.INTERNAL
                     .withDescription("no response for a unary call that ended OK")
                     .asRuntimeException(trailers));
           } else {
-            complete(response);
+            completeFromSource(response);
           }
         }
       };
-    }
-
-    @Override
-    public boolean complete(RespT value) {
-      boolean done = super.complete(value);
-      cancelCallIfStillOpen(done);
-      return done;
-    }
-
-    @Override
-    public boolean completeExceptionally(Throwable failure) {
-      boolean done = super.completeExceptionally(failure);
-      cancelCallIfStillOpen(done);
-      return done;
-    }
-
-    @Override
-    public boolean cancel(boolean mayInterruptIfRunning) {
-      boolean done = super.cancel(mayInterruptIfRunning);
-      cancelCallIfStillOpen(done);
-      return done;
-    }
-
-    private void cancelCallIfStillOpen(boolean completedNow) {
-      if (completedNow && !callClosed) {
-        call.cancel("the call's future was completed by its user", null);
-      }
     }
   }
 }

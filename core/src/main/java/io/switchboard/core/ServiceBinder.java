@@ -10,6 +10,7 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import io.switchboard.core.internal.Descriptions;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -328,7 +329,7 @@ public final class ServiceBinder {
         }
       }
       HandlerErrorLog.log(fullMethodName, status, failure);
-      Metadata trailers = Status.trailersFromThrowable(ErrorMapper.unwrap(failure));
+      Metadata trailers = Status.trailersFromThrowable(Descriptions.unwrap(failure));
       closeQuietly(responses, status.asRuntimeException(trailers));
     }
 

@@ -7,6 +7,7 @@ import io.grpc.Context;
 import io.grpc.MethodDescriptor.Marshaller;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.switchboard.testing.Await;
 import io.switchboard.testing.GrpcExtension;
 import io.switchboard.testing.TestMarshallers;
 import io.switchboard.testing.TestServer;
@@ -154,11 +155,11 @@ class CancellationTest {
       // call even reached it; once this call's WARN line is logged, that handling is long done.
       assertThatThrownBy(() -> client.unary(FAILS, "x").get(30, TimeUnit.SECONDS))
           .isInstanceOf(ExecutionException.class);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (!captured.toString(StandardCharsets.UTF_8).contains("test.Slow/Fails failed")
-          && System.nanoTime() < deadline) {
-        Thread.sleep(10); // polling a condition with a deadline
-      }
+      Await.until(
+          Duration.ofSeconds(30),
+          () -> captured.toString(StandardCharsets.UTF_8).contains("test.Slow/Fails failed"),
+          () ->
+              "the WARN line of test.Slow/Fails in: " + captured.toString(StandardCharsets.UTF_8));
     } finally {
       System.setErr(original);
     }

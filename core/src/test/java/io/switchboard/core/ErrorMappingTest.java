@@ -7,6 +7,7 @@ import io.grpc.MethodDescriptor.Marshaller;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import io.switchboard.core.internal.Descriptions;
 import io.switchboard.testing.GrpcExtension;
 import io.switchboard.testing.TestMarshallers;
 import io.switchboard.testing.TestServer;
@@ -178,7 +179,7 @@ class ErrorMappingTest {
   void customMapperRunsAndABrokenMapperFallsBackToTheStandardMapping() throws Exception {
     ErrorMapper domain =
         t ->
-            ErrorMapper.unwrap(t) instanceof IllegalStateException
+            Descriptions.unwrap(t) instanceof IllegalStateException
                 ? Status.UNAVAILABLE.withDescription("try again: " + t.getMessage())
                 : ErrorMapper.standard().toStatus(t);
     Status mapped = unaryFailure(client(domain), ASYNC, "ise").getStatus();

@@ -8,6 +8,12 @@
  *   <li>{@link io.switchboard.testing.FaultProxy}: a loopback TCP proxy that passes traffic
  *       through, delays it, blackholes it, resets connections or refuses new ones, switchable while
  *       running.
+ *   <li>{@link io.switchboard.testing.Await}: polls a condition nothing signals until a deadline,
+ *       failing with what was awaited and what was last seen.
+ *   <li>{@link io.switchboard.testing.EchoService}: a backend with one method of each call kind
+ *       (echo, hang until released, flow-controlled count, join, chat, a slow reader) that records
+ *       headers, deadlines and cancellations.
+ *   <li>{@link io.switchboard.testing.TestMarshallers}: UTF-8 string and raw byte marshallers.
  * </ul>
  */
 package io.switchboard.testing;

@@ -20,43 +20,43 @@ class GrpcExtensionTest {
 
   @Test
   void inProcessServerServesAndItsChannelsWork() {
-    TestServer server = grpc.inProcessServer(new EchoService().definition());
+    TestServer server = grpc.inProcessServer(new EchoService("echo").definition());
     assertThat(server.isInProcess()).isTrue();
     assertThat(server.inProcessName()).isNotBlank();
     assertThatThrownBy(server::port).isInstanceOf(IllegalStateException.class);
-    assertThat(call(server.newChannel(), "in-process")).isEqualTo("in-process");
+    assertThat(call(server.newChannel(), "in-process")).isEqualTo("echo:in-process");
   }
 
   @Test
   void nettyServerListensOnLoopbackAtAnEphemeralPort() {
-    TestServer server = grpc.nettyServer(new EchoService().definition());
+    TestServer server = grpc.nettyServer(new EchoService("echo").definition());
     assertThat(server.isInProcess()).isFalse();
     assertThat(server.address().getAddress().isLoopbackAddress()).isTrue();
     assertThat(server.port()).isPositive();
     assertThat(server.target()).endsWith(":" + server.port());
-    assertThat(call(server.newChannel(), "netty")).isEqualTo("netty");
+    assertThat(call(server.newChannel(), "netty")).isEqualTo("echo:netty");
   }
 
   @Test
   void nettyServerCanBeRestartedOnTheSamePort() throws Exception {
-    TestServer first = grpc.nettyServer(new EchoService().definition());
+    TestServer first = grpc.nettyServer(new EchoService("echo").definition());
     int port = first.port();
     first.server().shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
-    TestServer second = grpc.nettyServer(port, b -> {}, new EchoService().definition());
+    TestServer second = grpc.nettyServer(port, b -> {}, new EchoService("echo").definition());
     assertThat(second.port()).isEqualTo(port);
-    assertThat(call(second.newChannel(), "again")).isEqualTo("again");
+    assertThat(call(second.newChannel(), "again")).isEqualTo("echo:again");
   }
 
   @Test
   void cleanupShutsDownEverythingRegisteredDuringATest() {
     GrpcExtension extension = new GrpcExtension();
     extension.beforeEach(null);
-    TestServer server = extension.nettyServer(new EchoService().definition());
+    TestServer server = extension.nettyServer(new EchoService("echo").definition());
     ManagedChannel channel = server.newChannel();
     ExecutorService executor = extension.register(Executors.newSingleThreadExecutor());
     AtomicBoolean closed = new AtomicBoolean();
     extension.register((AutoCloseable) () -> closed.set(true));
-    assertThat(call(channel, "before cleanup")).isEqualTo("before cleanup");
+    assertThat(call(channel, "before cleanup")).isEqualTo("echo:before cleanup");
 
     extension.afterEach(null);
 
@@ -70,7 +70,7 @@ class GrpcExtensionTest {
   void classLevelResourcesOutliveTestsUntilAfterAll() {
     GrpcExtension extension = new GrpcExtension();
     TestServer server =
-        extension.inProcessServer(new EchoService().definition()); // as in @BeforeAll
+        extension.inProcessServer(new EchoService("echo").definition()); // as in @BeforeAll
     extension.beforeEach(null);
     ManagedChannel channel = server.newChannel();
     extension.afterEach(null);
