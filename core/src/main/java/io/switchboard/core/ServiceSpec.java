@@ -112,6 +112,9 @@ public final class ServiceSpec {
             .setFullMethodName(MethodDescriptor.generateFullMethodName(name, methodName))
             .setRequestMarshaller(request)
             .setResponseMarshaller(response)
+            // As protoc-generated descriptors are: grpc-java's per-call metrics (gRFC A66) then
+            // name the method; they record methods without this flag as "other".
+            .setSampledToLocalTracing(true)
             .build();
     return MethodSpec.of(descriptor);
   }

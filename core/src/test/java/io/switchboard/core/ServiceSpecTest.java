@@ -32,6 +32,8 @@ class ServiceSpecTest {
     assertThat(unary.descriptor().getRequestMarshaller()).isSameAs(M);
     assertThat(unary.withIdempotent(true).descriptor().isIdempotent()).isTrue();
     assertThat(unary.descriptor().isIdempotent()).isFalse();
+    // As generated stubs: grpc-java's per-call metrics name the method instead of "other".
+    assertThat(unary.descriptor().isSampledToLocalTracing()).isTrue();
   }
 
   @Test
