@@ -83,7 +83,9 @@ public final class RequestParseErrors {
       return definition;
     }
     MethodDescriptor<InputStream, RespT> raw =
-        method.toBuilder(RawStream.INSTANCE, method.getResponseMarshaller()).build();
+        method.toBuilder(
+                new RawStream(method.getRequestMarshaller()), method.getResponseMarshaller())
+            .build();
     ServerCallHandler<ReqT, RespT> handler = definition.getServerCallHandler();
     return ServerMethodDefinition.create(
         raw, (call, headers) -> start(method, handler, call, headers));
@@ -190,9 +192,30 @@ public final class RequestParseErrors {
     }
   }
 
-  /** Hands grpc's message stream to the listener unparsed. */
-  private enum RawStream implements MethodDescriptor.Marshaller<InputStream> {
-    INSTANCE;
+  /**
+   * Returns the marshaller that parses the requests of a server method: for a method wrapped by
+   * {@link #preserve}, the original one (its descriptor carries a raw-stream marshaller); else the
+   * descriptor's own. Lets a server-side tool, such as a schema reflection service, see what the
+   * method really reads.
+   *
+   * @throws NullPointerException if the method is null
+   */
+  public static MethodDescriptor.Marshaller<?> requestMarshaller(MethodDescriptor<?, ?> method) {
+    Objects.requireNonNull(method, "method");
+    return method.getRequestMarshaller() instanceof RawStream raw
+        ? raw.original
+        : method.getRequestMarshaller();
+  }
+
+  /**
+   * Hands grpc's message stream to the listener unparsed; remembers the marshaller it stands for.
+   */
+  private static final class RawStream implements MethodDescriptor.Marshaller<InputStream> {
+    private final MethodDescriptor.Marshaller<?> original;
+
+    RawStream(MethodDescriptor.Marshaller<?> original) {
+      this.original = original;
+    }
 
     @Override
     public InputStream stream(InputStream value) {

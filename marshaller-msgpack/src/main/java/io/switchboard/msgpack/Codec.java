@@ -1,5 +1,6 @@
 package io.switchboard.msgpack;
 
+import io.switchboard.msgpack.schema.TypeRef;
 import java.io.IOException;
 import org.msgpack.core.MessagePacker;
 
@@ -19,6 +20,12 @@ abstract class Codec<T> {
 
   /** Reads a value; the next value is not nil. */
   abstract T read(MessagePackReader in) throws IOException;
+
+  /**
+   * Returns this type's schema, defining the named types it reaches in {@code schemas}: the same
+   * metadata the codec reads and writes with, so the schema cannot drift from the bytes.
+   */
+  abstract TypeRef describe(SchemaCollector schemas);
 
   /** Returns what a nil or a missing field decodes to: null unless overridden. */
   T nilValue() {
@@ -65,6 +72,11 @@ abstract class Codec<T> {
     }
 
     @Override
+    TypeRef describe(SchemaCollector schemas) {
+      return target.describe(schemas);
+    }
+
+    @Override
     T nilValue() {
       // Asked while the target is being built only by a field of a record or class type, whose
       // nil value is null.
@@ -75,9 +87,16 @@ abstract class Codec<T> {
   /** Adapts a hand-written {@link MessagePackCodec}. */
   static final class Custom<T> extends Codec<T> {
     private final MessagePackCodec<T> codec;
+    private final String javaType;
 
-    Custom(MessagePackCodec<T> codec) {
+    Custom(MessagePackCodec<T> codec, String javaType) {
       this.codec = codec;
+      this.javaType = javaType;
+    }
+
+    @Override
+    TypeRef describe(SchemaCollector schemas) {
+      return new TypeRef.Opaque(javaType);
     }
 
     @Override

@@ -82,7 +82,7 @@ final class CodecFactory {
     Class<?> raw = TypeResolver.raw(type);
     MessagePackCodec<?> custom = settings.codecs().find(raw);
     if (custom != null) {
-      return new Codec.Custom<>(custom);
+      return new Codec.Custom<>(custom, SchemaCollector.nameOf(type));
     }
     Codec<?> scalar = ScalarCodecs.find(raw);
     if (scalar != null) {
@@ -170,9 +170,9 @@ final class CodecFactory {
     int annotated = 0;
     for (Object c : constants) {
       Enum<?> e = (Enum<?>) c;
-      MsgpackIndex index;
+      MessagePackIndex index;
       try {
-        index = type.getField(e.name()).getAnnotation(MsgpackIndex.class);
+        index = type.getField(e.name()).getAnnotation(MessagePackIndex.class);
       } catch (NoSuchFieldException impossible) {
         throw new AssertionError(impossible);
       }
@@ -184,10 +184,12 @@ final class CodecFactory {
     }
     if (annotated != 0 && annotated != constants.length) {
       throw new IllegalArgumentException(
-          type.getName() + ": @MsgpackIndex on some constants only (expected: all or none)");
+          type.getName() + ": @MessagePackIndex on some constants only (expected: all or none)");
     }
     @SuppressWarnings("unchecked")
-    Codec<Object> codec = (Codec<Object>) (Codec<?>) new EnumCodec(constants, indexByOrdinal);
+    Codec<Object> codec =
+        (Codec<Object>)
+            (Codec<?>) new EnumCodec(SchemaCollector.nameOf(type), constants, indexByOrdinal);
     return codec;
   }
 
@@ -197,13 +199,13 @@ final class CodecFactory {
     Set<Integer> seen = new HashSet<>();
     int maxIndex = -1;
     for (Class<?> sub : permitted) {
-      MsgpackIndex index = sub.getAnnotation(MsgpackIndex.class);
+      MessagePackIndex index = sub.getAnnotation(MessagePackIndex.class);
       if (index == null) {
         throw new IllegalArgumentException(
             sub.getName()
                 + ": a subtype of sealed "
                 + type.getName()
-                + " without @MsgpackIndex (expected: a type index on every permitted subtype)");
+                + " without @MessagePackIndex (expected: a type index on every permitted subtype)");
       }
       checkIndex(type, sub.getSimpleName(), index.value(), seen);
       maxIndex = Math.max(maxIndex, index.value());
@@ -217,7 +219,8 @@ final class CodecFactory {
       byIndex[c.index()] = c;
       byType.put(c.type(), c);
     }
-    return new UnionCodec(type.getSimpleName(), byIndex, Map.copyOf(byType));
+    return new UnionCodec(
+        type.getSimpleName(), SchemaCollector.nameOf(type), byIndex, Map.copyOf(byType));
   }
 
   private Codec<Object> recordCodec(Type type, Class<?> raw) {
@@ -226,11 +229,11 @@ final class CodecFactory {
     WireShape shape = shapeOf(raw);
     int annotated = 0;
     for (RecordComponent c : components) {
-      annotated += c.isAnnotationPresent(MsgpackIndex.class) ? 1 : 0;
+      annotated += c.isAnnotationPresent(MessagePackIndex.class) ? 1 : 0;
     }
     if (annotated != 0 && annotated != components.length) {
       throw new IllegalArgumentException(
-          raw.getName() + ": @MsgpackIndex on some components only (expected: all or none)");
+          raw.getName() + ": @MessagePackIndex on some components only (expected: all or none)");
     }
     List<ObjectCodec.Field> fields = new ArrayList<>();
     Set<Integer> seen = new HashSet<>();
@@ -238,7 +241,7 @@ final class CodecFactory {
     for (int i = 0; i < components.length; i++) {
       RecordComponent c = components[i];
       parameterTypes[i] = c.getType();
-      MsgpackIndex index = c.getAnnotation(MsgpackIndex.class);
+      MessagePackIndex index = c.getAnnotation(MessagePackIndex.class);
       int wireIndex = index == null ? i : index.value();
       checkIndex(raw, c.getName(), wireIndex, seen);
       fields.add(
@@ -257,7 +260,12 @@ final class CodecFactory {
     } catch (NoSuchMethodException e) {
       throw new AssertionError("a record without its canonical constructor: " + raw, e);
     }
-    return new ObjectCodec(raw.getSimpleName(), shape, fields, construct(raw, constructor, fields));
+    return new ObjectCodec(
+        raw.getSimpleName(),
+        SchemaCollector.nameOf(type),
+        shape,
+        fields,
+        construct(raw, constructor, fields));
   }
 
   private Codec<Object> pojoCodec(Type type, Class<?> raw) {
@@ -274,13 +282,13 @@ final class CodecFactory {
     boolean anyFinal = false;
     for (int i = 0; i < declared.size(); i++) {
       Field f = declared.get(i);
-      MsgpackIndex index = f.getAnnotation(MsgpackIndex.class);
+      MessagePackIndex index = f.getAnnotation(MessagePackIndex.class);
       if (index == null && shape == WireShape.ARRAY) {
         throw new IllegalArgumentException(
             raw.getName()
                 + "."
                 + f.getName()
-                + ": no @MsgpackIndex (expected: on every field of a class in the ARRAY shape,"
+                + ": no @MessagePackIndex (expected: on every field of a class in the ARRAY shape,"
                 + " as reflection does not promise field order)");
       }
       int wireIndex = index == null ? -1 : index.value();
@@ -312,7 +320,8 @@ final class CodecFactory {
                 + ")");
       }
     }
-    return new ObjectCodec(raw.getSimpleName(), shape, fields, construct);
+    return new ObjectCodec(
+        raw.getSimpleName(), SchemaCollector.nameOf(type), shape, fields, construct);
   }
 
   /** Collects the instance fields of {@code type} and its superclasses, superclass first. */
@@ -353,7 +362,8 @@ final class CodecFactory {
     boolean primitive = kind.primitive();
     int slot = (int) before.stream().filter(f -> f.kind.primitive() == primitive).count();
     Object defaultValue = declared.isPrimitive() ? ScalarCodecs.zeroOf(declared) : codec.nilValue();
-    return new ObjectCodec.Field(name, index, kind, codec, getter, defaultValue, slot);
+    return new ObjectCodec.Field(
+        name, index, kind, codec, getter, defaultValue, slot, !declared.isPrimitive());
   }
 
   /**
@@ -441,27 +451,27 @@ final class CodecFactory {
   }
 
   private WireShape shapeOf(Class<?> raw) {
-    MsgpackShape shape = raw.getAnnotation(MsgpackShape.class);
+    MessagePackShape shape = raw.getAnnotation(MessagePackShape.class);
     return shape == null ? settings.defaultShape() : shape.value();
   }
 
   private static void checkIndex(Class<?> owner, String name, int index, Set<Integer> seen) {
     if (index < 0) {
       throw new IllegalArgumentException(
-          owner.getName() + "." + name + ": @MsgpackIndex(" + index + ") (expected: >= 0)");
+          owner.getName() + "." + name + ": @MessagePackIndex(" + index + ") (expected: >= 0)");
     }
     if (index > 4096) {
       throw new IllegalArgumentException(
           owner.getName()
               + "."
               + name
-              + ": @MsgpackIndex("
+              + ": @MessagePackIndex("
               + index
               + ") (expected: <= 4096; every gap below it costs a nil byte)");
     }
     if (!seen.add(index)) {
       throw new IllegalArgumentException(
-          owner.getName() + "." + name + ": @MsgpackIndex(" + index + ") is used twice");
+          owner.getName() + "." + name + ": @MessagePackIndex(" + index + ") is used twice");
     }
   }
 

@@ -11,7 +11,7 @@ import java.util.Objects;
  * MessagePackSettings.Builder#codecs(CodecRegistry)}.
  *
  * <pre>{@code
- * CodecRegistry codecs = CodecRegistry.builder().register(Money.class, new MoneyCodec()).build();
+ * CodecRegistry codecs = CodecRegistry.newBuilder().register(Money.class, new MoneyCodec()).build();
  * }</pre>
  */
 public final class CodecRegistry {
@@ -29,7 +29,7 @@ public final class CodecRegistry {
   }
 
   /** Returns a builder for a registry. */
-  public static Builder builder() {
+  public static Builder newBuilder() {
     return new Builder(Map.of());
   }
 

@@ -1,5 +1,7 @@
 package io.switchboard.msgpack;
 
+import io.switchboard.msgpack.schema.ScalarKind;
+import io.switchboard.msgpack.schema.TypeRef;
 import java.io.IOException;
 import java.lang.reflect.Array;
 import java.util.ArrayList;
@@ -28,6 +30,11 @@ final class ContainerCodecs {
     CollectionCodec(Codec<E> element, boolean set) {
       this.element = element;
       this.set = set;
+    }
+
+    @Override
+    TypeRef describe(SchemaCollector schemas) {
+      return new TypeRef.ListOf(element.describe(schemas), set);
     }
 
     @Override
@@ -84,6 +91,11 @@ final class ContainerCodecs {
     }
 
     @Override
+    TypeRef describe(SchemaCollector schemas) {
+      return new TypeRef.MapOf(key.describe(schemas), value.describe(schemas));
+    }
+
+    @Override
     void write(MessagePacker out, Map<K, V> map, int depthLeft) throws IOException {
       checkDepth(depthLeft);
       out.packMapHeader(map.size());
@@ -132,6 +144,11 @@ final class ContainerCodecs {
     }
 
     @Override
+    TypeRef describe(SchemaCollector schemas) {
+      return new TypeRef.OptionalOf(element.describe(schemas));
+    }
+
+    @Override
     void write(MessagePacker out, Optional<E> value, int depthLeft) throws IOException {
       checkDepth(depthLeft);
       if (value.isPresent()) {
@@ -167,6 +184,11 @@ final class ContainerCodecs {
     ArrayCodec(Class<?> componentType, Codec<Object> element) {
       this.componentType = componentType;
       this.element = element;
+    }
+
+    @Override
+    TypeRef describe(SchemaCollector schemas) {
+      return new TypeRef.ListOf(element.describe(schemas), false);
     }
 
     @Override
@@ -210,6 +232,14 @@ final class ContainerCodecs {
    * boxing. Nil decodes to null; a nil element reads as 0.
    */
   static final class IntArrayCodec extends Codec<int[]> {
+    private static final TypeRef SCHEMA =
+        new TypeRef.ListOf(new TypeRef.Scalar(ScalarKind.INT32), false);
+
+    @Override
+    TypeRef describe(SchemaCollector schemas) {
+      return SCHEMA;
+    }
+
     @Override
     void write(MessagePacker out, int[] array, int depthLeft) throws IOException {
       checkDepth(depthLeft);
@@ -249,6 +279,14 @@ final class ContainerCodecs {
    * boxing. Nil decodes to null; a nil element reads as 0.
    */
   static final class LongArrayCodec extends Codec<long[]> {
+    private static final TypeRef SCHEMA =
+        new TypeRef.ListOf(new TypeRef.Scalar(ScalarKind.INT64), false);
+
+    @Override
+    TypeRef describe(SchemaCollector schemas) {
+      return SCHEMA;
+    }
+
     @Override
     void write(MessagePacker out, long[] array, int depthLeft) throws IOException {
       checkDepth(depthLeft);
@@ -288,6 +326,14 @@ final class ContainerCodecs {
    * boxing. Nil decodes to null; a nil element reads as 0.
    */
   static final class DoubleArrayCodec extends Codec<double[]> {
+    private static final TypeRef SCHEMA =
+        new TypeRef.ListOf(new TypeRef.Scalar(ScalarKind.FLOAT64), false);
+
+    @Override
+    TypeRef describe(SchemaCollector schemas) {
+      return SCHEMA;
+    }
+
     @Override
     void write(MessagePacker out, double[] array, int depthLeft) throws IOException {
       checkDepth(depthLeft);

@@ -5,6 +5,7 @@ import io.grpc.KnownLength;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.switchboard.msgpack.schema.Schema;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.Type;
@@ -67,6 +68,7 @@ public final class MessagePackMarshaller<T> implements MethodDescriptor.Marshall
   private final String typeName;
   private final Codec<T> codec;
   private final MessagePackSettings settings;
+  private volatile Schema schema; // made on first use: most marshallers are never described
 
   private MessagePackMarshaller(Type type, Codec<T> codec, MessagePackSettings settings) {
     this.type = type;
@@ -131,6 +133,20 @@ public final class MessagePackMarshaller<T> implements MethodDescriptor.Marshall
   /** Returns the type this marshaller reads and writes. */
   public Type type() {
     return type;
+  }
+
+  /**
+   * Returns the schema of the messages this marshaller writes and reads: their shape, fields,
+   * types, enum constants and union variants, described from the same codecs that write the bytes.
+   * The reflection service publishes it; the JSON mapping reads and writes messages by it.
+   */
+  public Schema schema() {
+    Schema s = schema;
+    if (s == null) {
+      s = SchemaCollector.schemaOf(codec);
+      schema = s;
+    }
+    return s;
   }
 
   /** Returns the settings this marshaller was made with. */

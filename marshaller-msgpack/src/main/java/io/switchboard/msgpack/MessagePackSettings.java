@@ -4,7 +4,7 @@ import java.util.Objects;
 
 /**
  * Limits and choices of a {@link MessagePackMarshaller}. Immutable and thread-safe; made by {@link
- * #builder()}, varied with {@link #toBuilder()}.
+ * #newBuilder()}, varied with {@link #toBuilder()}.
  *
  * <p>The limits bound what a hostile or broken peer can make the decoder do: a message that exceeds
  * one is rejected with {@code INVALID_ARGUMENT} before anything proportional to the offending size
@@ -37,7 +37,7 @@ public final class MessagePackSettings {
   public static final int DEFAULT_MAX_POOLED_BUFFER_BYTES = 64 * 1024;
 
   private static final int UNSET = -1;
-  private static final MessagePackSettings DEFAULTS = builder().build();
+  private static final MessagePackSettings DEFAULTS = newBuilder().build();
 
   private final WireShape defaultShape;
   private final int maxDepth;
@@ -65,7 +65,7 @@ public final class MessagePackSettings {
   }
 
   /** Returns a builder starting from the defaults. */
-  public static Builder builder() {
+  public static Builder newBuilder() {
     return new Builder();
   }
 
@@ -74,7 +74,7 @@ public final class MessagePackSettings {
     return new Builder(this);
   }
 
-  /** The shape of types without {@link MsgpackShape}; {@link WireShape#ARRAY} by default. */
+  /** The shape of types without {@link MessagePackShape}; {@link WireShape#ARRAY} by default. */
   public WireShape defaultShape() {
     return defaultShape;
   }
@@ -171,7 +171,7 @@ public final class MessagePackSettings {
     }
 
     /**
-     * Sets the shape of types that carry no {@link MsgpackShape}.
+     * Sets the shape of types that carry no {@link MessagePackShape}.
      *
      * @throws NullPointerException if the shape is null
      */

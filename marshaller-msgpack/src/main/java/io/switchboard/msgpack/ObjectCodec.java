@@ -1,8 +1,11 @@
 package io.switchboard.msgpack;
 
+import io.switchboard.msgpack.schema.NamedType;
+import io.switchboard.msgpack.schema.TypeRef;
 import java.io.IOException;
 import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -71,6 +74,7 @@ final class ObjectCodec extends Codec<Object> {
     final Object defaultValue; // what nil decodes to, for a field that is not primitive()
     final byte[] key; // the str header and UTF-8 bytes of the name: the map shape's key
     final int slot; // the field's place among the primitive or the other decoded values
+    final boolean nullable; // declared with a reference type: null is written as nil
     // The getter, typed by kind: exactly one is set (see Getters).
     private final ToLongFunction<Object> longGetter;
     private final ToIntFunction<Object> intGetter;
@@ -86,7 +90,8 @@ final class ObjectCodec extends Codec<Object> {
         Codec<Object> codec,
         Object getter,
         Object defaultValue,
-        int slot) {
+        int slot,
+        boolean nullable) {
       this.name = name;
       this.index = index;
       this.kind = kind;
@@ -94,6 +99,7 @@ final class ObjectCodec extends Codec<Object> {
       this.defaultValue = defaultValue;
       this.key = strKey(name);
       this.slot = slot;
+      this.nullable = nullable;
       this.longGetter = kind == Kind.LONG ? (ToLongFunction<Object>) getter : null;
       this.intGetter = kind == Kind.INT ? (ToIntFunction<Object>) getter : null;
       this.booleanGetter = kind == Kind.BOOLEAN ? (Predicate<Object>) getter : null;
@@ -140,6 +146,7 @@ final class ObjectCodec extends Codec<Object> {
   private static final long[] NO_PRIMS = {};
 
   private final String typeName;
+  private final String schemaName;
   private final WireShape shape;
   private final Field[] fields; // declaration order
   private final Field[] slots; // by wire index; null for a gap
@@ -154,8 +161,14 @@ final class ObjectCodec extends Codec<Object> {
    * @param construct makes the object from the decoded values: {@code (Object[] refs, long[]
    *     prims)Object}
    */
-  ObjectCodec(String typeName, WireShape shape, List<Field> fields, MethodHandle construct) {
+  ObjectCodec(
+      String typeName,
+      String schemaName,
+      WireShape shape,
+      List<Field> fields,
+      MethodHandle construct) {
     this.typeName = typeName;
+    this.schemaName = schemaName;
     this.shape = shape;
     this.fields = fields.toArray(new Field[0]);
     this.construct = construct;
@@ -183,6 +196,18 @@ final class ObjectCodec extends Codec<Object> {
         slots[f.index] = f;
       }
     }
+  }
+
+  @Override
+  TypeRef describe(SchemaCollector schemas) {
+    if (schemas.start(schemaName)) {
+      List<NamedType.Field> list = new ArrayList<>(fields.length);
+      for (Field f : fields) {
+        list.add(new NamedType.Field(f.name, f.index, f.codec.describe(schemas), f.nullable));
+      }
+      return schemas.define(new NamedType.MessageType(schemaName, shape, list));
+    }
+    return new TypeRef.Named(schemaName);
   }
 
   @Override

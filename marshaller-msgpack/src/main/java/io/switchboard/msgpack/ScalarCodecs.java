@@ -1,5 +1,7 @@
 package io.switchboard.msgpack;
 
+import io.switchboard.msgpack.schema.ScalarKind;
+import io.switchboard.msgpack.schema.TypeRef;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -98,6 +100,13 @@ final class ScalarCodecs {
   }
 
   private static final class BooleanCodec extends ValueCodec<Boolean> {
+    private static final TypeRef SCHEMA = new TypeRef.Scalar(ScalarKind.BOOL);
+
+    @Override
+    TypeRef describe(SchemaCollector schemas) {
+      return SCHEMA;
+    }
+
     BooleanCodec(boolean boxed) {
       super(boxed ? null : Boolean.FALSE);
     }
@@ -135,6 +144,16 @@ final class ScalarCodecs {
     }
 
     @Override
+    TypeRef describe(SchemaCollector schemas) {
+      return new TypeRef.Scalar(
+          switch (kind) {
+            case 'B' -> ScalarKind.INT8;
+            case 'S' -> ScalarKind.INT16;
+            default -> ScalarKind.CHAR;
+          });
+    }
+
+    @Override
     void write(MessagePacker out, Object value, int depthLeft) throws IOException {
       out.packInt(value instanceof Character c ? c : ((Number) value).intValue());
     }
@@ -150,6 +169,13 @@ final class ScalarCodecs {
   }
 
   private static final class IntCodec extends ValueCodec<Integer> {
+    private static final TypeRef SCHEMA = new TypeRef.Scalar(ScalarKind.INT32);
+
+    @Override
+    TypeRef describe(SchemaCollector schemas) {
+      return SCHEMA;
+    }
+
     IntCodec(boolean boxed) {
       super(boxed ? null : 0);
     }
@@ -166,6 +192,13 @@ final class ScalarCodecs {
   }
 
   private static final class LongCodec extends ValueCodec<Long> {
+    private static final TypeRef SCHEMA = new TypeRef.Scalar(ScalarKind.INT64);
+
+    @Override
+    TypeRef describe(SchemaCollector schemas) {
+      return SCHEMA;
+    }
+
     LongCodec(boolean boxed) {
       super(boxed ? null : 0L);
     }
@@ -182,6 +215,13 @@ final class ScalarCodecs {
   }
 
   private static final class FloatCodec extends ValueCodec<Float> {
+    private static final TypeRef SCHEMA = new TypeRef.Scalar(ScalarKind.FLOAT32);
+
+    @Override
+    TypeRef describe(SchemaCollector schemas) {
+      return SCHEMA;
+    }
+
     FloatCodec(boolean boxed) {
       super(boxed ? null : 0f);
     }
@@ -198,6 +238,13 @@ final class ScalarCodecs {
   }
 
   private static final class DoubleCodec extends ValueCodec<Double> {
+    private static final TypeRef SCHEMA = new TypeRef.Scalar(ScalarKind.FLOAT64);
+
+    @Override
+    TypeRef describe(SchemaCollector schemas) {
+      return SCHEMA;
+    }
+
     DoubleCodec(boolean boxed) {
       super(boxed ? null : 0d);
     }
@@ -214,6 +261,13 @@ final class ScalarCodecs {
   }
 
   private static final class StringCodec extends Codec<String> {
+    private static final TypeRef SCHEMA = new TypeRef.Scalar(ScalarKind.STRING);
+
+    @Override
+    TypeRef describe(SchemaCollector schemas) {
+      return SCHEMA;
+    }
+
     @Override
     void write(MessagePacker out, String value, int depthLeft) throws IOException {
       packString(out, value);
@@ -226,6 +280,13 @@ final class ScalarCodecs {
   }
 
   private static final class BinaryCodec extends Codec<byte[]> {
+    private static final TypeRef SCHEMA = new TypeRef.Scalar(ScalarKind.BINARY);
+
+    @Override
+    TypeRef describe(SchemaCollector schemas) {
+      return SCHEMA;
+    }
+
     @Override
     void write(MessagePacker out, byte[] value, int depthLeft) throws IOException {
       out.packBinaryHeader(value.length);
@@ -240,6 +301,13 @@ final class ScalarCodecs {
 
   /** The MessagePack timestamp extension (type -1), as every MessagePack library reads it. */
   private static final class InstantCodec extends Codec<Instant> {
+    private static final TypeRef SCHEMA = new TypeRef.Scalar(ScalarKind.TIMESTAMP);
+
+    @Override
+    TypeRef describe(SchemaCollector schemas) {
+      return SCHEMA;
+    }
+
     @Override
     void write(MessagePacker out, Instant value, int depthLeft) throws IOException {
       out.packTimestamp(value);
@@ -253,6 +321,13 @@ final class ScalarCodecs {
 
   /** {@code [seconds, nanos]} with {@code 0 <= nanos < 1e9}, like protobuf's Duration. */
   private static final class DurationCodec extends Codec<Duration> {
+    private static final TypeRef SCHEMA = new TypeRef.Scalar(ScalarKind.DURATION);
+
+    @Override
+    TypeRef describe(SchemaCollector schemas) {
+      return SCHEMA;
+    }
+
     @Override
     void write(MessagePacker out, Duration value, int depthLeft) throws IOException {
       out.packArrayHeader(2).packLong(value.getSeconds()).packInt(value.getNano());
@@ -272,6 +347,13 @@ final class ScalarCodecs {
 
   /** bin 16: the RFC 4122 byte order (most significant byte first). */
   private static final class UuidCodec extends Codec<UUID> {
+    private static final TypeRef SCHEMA = new TypeRef.Scalar(ScalarKind.UUID);
+
+    @Override
+    TypeRef describe(SchemaCollector schemas) {
+      return SCHEMA;
+    }
+
     @Override
     void write(MessagePacker out, UUID value, int depthLeft) throws IOException {
       byte[] bytes =
@@ -299,6 +381,13 @@ final class ScalarCodecs {
 
   /** The decimal text of {@link BigDecimal#toString()}, e.g. {@code "12.50"} or {@code "1E+3"}. */
   private static final class BigDecimalCodec extends Codec<BigDecimal> {
+    private static final TypeRef SCHEMA = new TypeRef.Scalar(ScalarKind.DECIMAL);
+
+    @Override
+    TypeRef describe(SchemaCollector schemas) {
+      return SCHEMA;
+    }
+
     @Override
     void write(MessagePacker out, BigDecimal value, int depthLeft) throws IOException {
       out.packString(value.toString());
@@ -312,6 +401,13 @@ final class ScalarCodecs {
 
   /** Decimal text, e.g. {@code "-12345678901234567890"}. */
   private static final class BigIntegerCodec extends Codec<BigInteger> {
+    private static final TypeRef SCHEMA = new TypeRef.Scalar(ScalarKind.BIG_INTEGER);
+
+    @Override
+    TypeRef describe(SchemaCollector schemas) {
+      return SCHEMA;
+    }
+
     @Override
     void write(MessagePacker out, BigInteger value, int depthLeft) throws IOException {
       out.packString(value.toString());

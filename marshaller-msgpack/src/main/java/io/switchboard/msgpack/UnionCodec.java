@@ -1,25 +1,47 @@
 package io.switchboard.msgpack;
 
+import io.switchboard.msgpack.schema.NamedType;
+import io.switchboard.msgpack.schema.TypeRef;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.msgpack.core.MessagePacker;
 
 /**
  * A sealed interface or abstract class as {@code [typeIndex, value]}, the type index being the
- * {@link MsgpackIndex} of the permitted subtype.
+ * {@link MessagePackIndex} of the permitted subtype.
  */
 final class UnionCodec extends Codec<Object> {
   /** One permitted subtype. */
   record Case(int index, Class<?> type, Codec<Object> codec) {}
 
   private final String typeName;
+  private final String schemaName;
   private final Case[] byIndex; // null for a gap
   private final Map<Class<?>, Case> byType;
 
-  UnionCodec(String typeName, Case[] byIndex, Map<Class<?>, Case> byType) {
+  UnionCodec(String typeName, String schemaName, Case[] byIndex, Map<Class<?>, Case> byType) {
     this.typeName = typeName;
+    this.schemaName = schemaName;
     this.byIndex = byIndex;
     this.byType = byType;
+  }
+
+  @Override
+  TypeRef describe(SchemaCollector schemas) {
+    if (schemas.start(schemaName)) {
+      List<NamedType.Variant> variants = new ArrayList<>();
+      for (Case c : byIndex) {
+        if (c != null) {
+          variants.add(
+              new NamedType.Variant(
+                  c.index(), c.type().getSimpleName(), c.codec().describe(schemas)));
+        }
+      }
+      return schemas.define(new NamedType.UnionType(schemaName, variants));
+    }
+    return new TypeRef.Named(schemaName);
   }
 
   @Override

@@ -3,14 +3,14 @@ package io.switchboard.msgpack;
 /**
  * How a record or POJO is laid out on the wire. See {@code WIRE-FORMAT.md} for the exact bytes.
  *
- * <p>Chosen per type with {@link MsgpackShape}, otherwise per marshaller with {@link
+ * <p>Chosen per type with {@link MessagePackShape}, otherwise per marshaller with {@link
  * MessagePackSettings.Builder#defaultShape(WireShape)}.
  */
 public enum WireShape {
   /**
    * A MessagePack array whose element {@code i} is the field with index {@code i} ({@link
-   * MsgpackIndex}, or the record component's position); gaps are written as nil. The most compact
-   * shape, evolved like protobuf field numbers: append fields, never reuse an index.
+   * MessagePackIndex}, or the record component's position); gaps are written as nil. The most
+   * compact shape, evolved like protobuf field numbers: append fields, never reuse an index.
    */
   ARRAY,
   /**

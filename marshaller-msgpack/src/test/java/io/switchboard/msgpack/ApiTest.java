@@ -21,27 +21,27 @@ import org.msgpack.core.MessagePacker;
 class ApiTest {
   @Test
   void settingsCheckEachValueAtOnce() {
-    assertThatThrownBy(() -> MessagePackSettings.builder().maxDepth(0))
+    assertThatThrownBy(() -> MessagePackSettings.newBuilder().maxDepth(0))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("maxDepth: 0 (expected: 1..1024)");
-    assertThatThrownBy(() -> MessagePackSettings.builder().maxMessageBytes(0))
+    assertThatThrownBy(() -> MessagePackSettings.newBuilder().maxMessageBytes(0))
         .hasMessage("maxMessageBytes: 0 (expected: > 0)");
-    assertThatThrownBy(() -> MessagePackSettings.builder().maxCollectionSize(-1))
+    assertThatThrownBy(() -> MessagePackSettings.newBuilder().maxCollectionSize(-1))
         .hasMessage("maxCollectionSize: -1 (expected: >= 0)");
-    assertThatThrownBy(() -> MessagePackSettings.builder().maxPooledBufferBytes(10))
+    assertThatThrownBy(() -> MessagePackSettings.newBuilder().maxPooledBufferBytes(10))
         .hasMessage("maxPooledBufferBytes: 10 (expected: 256..67108864)");
-    assertThatThrownBy(() -> MessagePackSettings.builder().defaultShape(null))
+    assertThatThrownBy(() -> MessagePackSettings.newBuilder().defaultShape(null))
         .isInstanceOf(NullPointerException.class);
   }
 
   @Test
   void settingsCheckCombinationsOnBuild() {
     assertThatThrownBy(
-            () -> MessagePackSettings.builder().maxMessageBytes(100).maxStringBytes(200).build())
+            () -> MessagePackSettings.newBuilder().maxMessageBytes(100).maxStringBytes(200).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("maxStringBytes: 200 (expected: <= maxMessageBytes 100)");
     // Unset, the string and binary limits follow the message limit.
-    MessagePackSettings small = MessagePackSettings.builder().maxMessageBytes(100).build();
+    MessagePackSettings small = MessagePackSettings.newBuilder().maxMessageBytes(100).build();
     assertThat(small.maxStringBytes()).isEqualTo(100);
     assertThat(small.maxBinaryBytes()).isEqualTo(100);
     MessagePackSettings copy = small.toBuilder().maxMessageBytes(50).build();
@@ -71,9 +71,11 @@ class ApiTest {
 
   @Test
   void registeredCodecsApplyWhereverTheTypeAppears() {
-    CodecRegistry codecs = CodecRegistry.builder().register(Money.class, new MoneyCodec()).build();
+    CodecRegistry codecs =
+        CodecRegistry.newBuilder().register(Money.class, new MoneyCodec()).build();
     MessagePackMarshaller<Order> orders =
-        MessagePackMarshaller.of(Order.class, MessagePackSettings.builder().codecs(codecs).build());
+        MessagePackMarshaller.of(
+            Order.class, MessagePackSettings.newBuilder().codecs(codecs).build());
     Order order = new Order("o1", List.of(new Money(12, "EUR")), Optional.empty());
     byte[] bytes = orders.encode(order);
     assertThat(HexFormat.of().formatHex(bytes))
@@ -92,7 +94,8 @@ class ApiTest {
 
   @Test
   void registryRejectsDuplicatesAndPrimitives() {
-    CodecRegistry.Builder builder = CodecRegistry.builder().register(Money.class, new MoneyCodec());
+    CodecRegistry.Builder builder =
+        CodecRegistry.newBuilder().register(Money.class, new MoneyCodec());
     assertThatThrownBy(() -> builder.register(Money.class, new MoneyCodec()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("not registered yet");
@@ -118,23 +121,24 @@ class ApiTest {
 
   @Test
   void handWrittenCodecsCountOneLevelOnBothSides() {
-    CodecRegistry codecs = CodecRegistry.builder().register(Money.class, new MoneyCodec()).build();
+    CodecRegistry codecs =
+        CodecRegistry.newBuilder().register(Money.class, new MoneyCodec()).build();
     Money money = new Money(12, "EUR");
     // At the limit: what encodes, decodes.
     MessagePackMarshaller<Money> flat =
         MessagePackMarshaller.of(
-            Money.class, MessagePackSettings.builder().codecs(codecs).maxDepth(1).build());
+            Money.class, MessagePackSettings.newBuilder().codecs(codecs).maxDepth(1).build());
     assertThat(flat.decode(flat.encode(money))).isEqualTo(money);
     MessagePackMarshaller<Wallet> wallets2 =
         MessagePackMarshaller.of(
-            Wallet.class, MessagePackSettings.builder().codecs(codecs).maxDepth(2).build());
+            Wallet.class, MessagePackSettings.newBuilder().codecs(codecs).maxDepth(2).build());
     byte[] bytes = wallets2.encode(new Wallet(money));
     assertThat(HexFormat.of().formatHex(bytes)).isEqualTo("91a6313220455552");
     assertThat(wallets2.decode(bytes)).isEqualTo(new Wallet(money));
     // One level over: neither side accepts it.
     MessagePackMarshaller<Wallet> wallets1 =
         MessagePackMarshaller.of(
-            Wallet.class, MessagePackSettings.builder().codecs(codecs).maxDepth(1).build());
+            Wallet.class, MessagePackSettings.newBuilder().codecs(codecs).maxDepth(1).build());
     assertThatThrownBy(() -> wallets1.encode(new Wallet(money)))
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
@@ -180,17 +184,17 @@ class ApiTest {
         .isInstanceOf(NullPointerException.class);
     assertThatThrownBy(() -> MessagePackMarshaller.of(Unindexed.class))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("Unindexed.value: no @MsgpackIndex");
+        .hasMessageContaining("Unindexed.value: no @MessagePackIndex");
     assertThatThrownBy(() -> MessagePackMarshaller.of(Twice.class))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("@MsgpackIndex(1) is used twice");
+        .hasMessageContaining("@MessagePackIndex(1) is used twice");
   }
 
   static final class Unindexed {
     int value;
   }
 
-  record Twice(@MsgpackIndex(1) int a, @MsgpackIndex(1) int b) {}
+  record Twice(@MessagePackIndex(1) int a, @MessagePackIndex(1) int b) {}
 
   @Test
   void worksWithAPlainGrpcMethodDescriptor() {

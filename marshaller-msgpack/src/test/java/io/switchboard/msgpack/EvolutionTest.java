@@ -16,14 +16,14 @@ class EvolutionTest {
 
   /** Version 3: {@code name} removed, its index never reused. */
   record UserV3(
-      @MsgpackIndex(0) long id,
-      @MsgpackIndex(2) String email,
-      @MsgpackIndex(3) int age,
-      @MsgpackIndex(4) List<String> tags,
-      @MsgpackIndex(5) boolean admin) {}
+      @MessagePackIndex(0) long id,
+      @MessagePackIndex(2) String email,
+      @MessagePackIndex(3) int age,
+      @MessagePackIndex(4) List<String> tags,
+      @MessagePackIndex(5) boolean admin) {}
 
   private static <A, B> B convert(Class<A> from, A value, Class<B> to, WireShape shape) {
-    MessagePackSettings settings = MessagePackSettings.builder().defaultShape(shape).build();
+    MessagePackSettings settings = MessagePackSettings.newBuilder().defaultShape(shape).build();
     return MessagePackMarshaller.of(to, settings)
         .decode(MessagePackMarshaller.of(from, settings).encode(value));
   }

@@ -29,55 +29,55 @@ class GettersTest {
 
   /** Every primitive kind in a class with a no-arg constructor: decoded through setters. */
   static final class Settable {
-    @MsgpackIndex(0)
+    @MessagePackIndex(0)
     boolean z;
 
-    @MsgpackIndex(1)
+    @MessagePackIndex(1)
     byte b;
 
-    @MsgpackIndex(2)
+    @MessagePackIndex(2)
     char c;
 
-    @MsgpackIndex(3)
+    @MessagePackIndex(3)
     int i;
 
-    @MsgpackIndex(4)
+    @MessagePackIndex(4)
     long l;
 
-    @MsgpackIndex(5)
+    @MessagePackIndex(5)
     float f;
 
-    @MsgpackIndex(6)
+    @MessagePackIndex(6)
     double d;
 
-    @MsgpackIndex(7)
+    @MessagePackIndex(7)
     String text;
 
-    @MsgpackIndex(8)
+    @MessagePackIndex(8)
     List<Integer> list;
   }
 
   /** Every primitive kind in a class with final fields: decoded through its constructor. */
   static final class Final {
-    @MsgpackIndex(0)
+    @MessagePackIndex(0)
     final boolean z;
 
-    @MsgpackIndex(1)
+    @MessagePackIndex(1)
     final List<Integer> list;
 
-    @MsgpackIndex(2)
+    @MessagePackIndex(2)
     final short s;
 
-    @MsgpackIndex(3)
+    @MessagePackIndex(3)
     final int i;
 
-    @MsgpackIndex(4)
+    @MessagePackIndex(4)
     final long l;
 
-    @MsgpackIndex(5)
+    @MessagePackIndex(5)
     final float f;
 
-    @MsgpackIndex(6)
+    @MessagePackIndex(6)
     final double d;
 
     Final(boolean z, List<Integer> list, short s, int i, long l, float f, double d) {
@@ -149,7 +149,7 @@ class GettersTest {
     for (WireShape shape : WireShape.values()) {
       MessagePackMarshaller<Primitives> m =
           MessagePackMarshaller.of(
-              Primitives.class, MessagePackSettings.builder().defaultShape(shape).build());
+              Primitives.class, MessagePackSettings.newBuilder().defaultShape(shape).build());
       assertThat(m.decode(m.encode(VALUE))).isEqualTo(VALUE);
       Primitives zero = new Primitives(false, (byte) 0, (short) 0, '\0', 0, 0, 0f, -0.0, null);
       assertThat(m.decode(m.encode(zero))).isEqualTo(zero);

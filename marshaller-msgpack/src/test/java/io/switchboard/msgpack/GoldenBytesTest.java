@@ -32,7 +32,7 @@ import org.msgpack.core.MessagePack;
  */
 class GoldenBytesTest {
   private static final MessagePackSettings MAP_SHAPE =
-      MessagePackSettings.builder().defaultShape(WireShape.MAP).build();
+      MessagePackSettings.newBuilder().defaultShape(WireShape.MAP).build();
 
   private static <T> void assertGolden(MessagePackMarshaller<T> marshaller, String hex, T value) {
     byte[] bytes = HexFormat.of().parseHex(hex.replace(" ", ""));
@@ -265,7 +265,7 @@ class GoldenBytesTest {
     assertGolden(Shape.class, "92 00 91 cb3fe0000000000000", new Circle(0.5));
   }
 
-  record WithGap(@MsgpackIndex(0) long id, @MsgpackIndex(2) String name) {}
+  record WithGap(@MessagePackIndex(0) long id, @MessagePackIndex(2) String name) {}
 
   @Test
   void aRemovedIndexIsWrittenAsNil() {

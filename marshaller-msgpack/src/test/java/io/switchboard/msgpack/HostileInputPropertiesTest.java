@@ -46,7 +46,7 @@ class HostileInputPropertiesTest {
       MessagePackMarshaller.of(Everything.class);
   private static final MessagePackMarshaller<Everything> MAP =
       MessagePackMarshaller.of(
-          Everything.class, MessagePackSettings.builder().defaultShape(WireShape.MAP).build());
+          Everything.class, MessagePackSettings.newBuilder().defaultShape(WireShape.MAP).build());
   private static final MessagePackMarshaller<Node> NODES = MessagePackMarshaller.of(Node.class);
 
   static {

@@ -105,7 +105,7 @@ class HostileInputTest {
 
   @Test
   void limitsFromTheSettings() {
-    MessagePackSettings small = MessagePackSettings.builder().maxMessageBytes(64).build();
+    MessagePackSettings small = MessagePackSettings.newBuilder().maxMessageBytes(64).build();
     MessagePackMarshaller<User> users =
         MessagePackMarshaller.of(User.class, small.toBuilder().maxStringBytes(4).build());
     assertRejected(users, "9501a56162636465a02ac3", "User.name", "maxStringBytes 4");
@@ -215,7 +215,7 @@ class HostileInputTest {
   }
 
   static final class Cell {
-    @MsgpackIndex(0)
+    @MessagePackIndex(0)
     Cell next;
   }
 

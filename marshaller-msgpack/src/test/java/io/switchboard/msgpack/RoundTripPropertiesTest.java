@@ -36,7 +36,7 @@ import net.jqwik.api.constraints.LongRange;
 /** Generated values of every supported type survive encode then decode, in both shapes. */
 class RoundTripPropertiesTest {
   private static final MessagePackSettings MAP_SHAPE =
-      MessagePackSettings.builder().defaultShape(WireShape.MAP).build();
+      MessagePackSettings.newBuilder().defaultShape(WireShape.MAP).build();
 
   private static <T> T roundTrip(MessagePackMarshaller<T> marshaller, T value) {
     T viaBytes = marshaller.decode(marshaller.encode(value));

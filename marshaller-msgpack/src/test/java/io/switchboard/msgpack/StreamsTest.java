@@ -63,7 +63,7 @@ class StreamsTest {
     assertThat(USERS.parse(new UnknownLength(bytes))).isEqualTo(ANN);
     MessagePackMarshaller<User> small =
         MessagePackMarshaller.of(
-            User.class, MessagePackSettings.builder().maxMessageBytes(bytes.length - 1).build());
+            User.class, MessagePackSettings.newBuilder().maxMessageBytes(bytes.length - 1).build());
     assertThatThrownBy(() -> small.parse(new UnknownLength(bytes)))
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
@@ -109,8 +109,8 @@ class StreamsTest {
     MessagePackMarshaller<Envelope> envelopes =
         MessagePackMarshaller.of(
             Envelope.class,
-            MessagePackSettings.builder()
-                .codecs(CodecRegistry.builder().register(Blob.class, blobs).build())
+            MessagePackSettings.newBuilder()
+                .codecs(CodecRegistry.newBuilder().register(Blob.class, blobs).build())
                 .build());
     Envelope envelope = new Envelope(new Blob(ANN), "after the blob");
     assertThat(envelopes.decode(envelopes.encode(envelope))).isEqualTo(envelope);

@@ -24,18 +24,18 @@ final class TestTypes {
   }
 
   enum Level {
-    @MsgpackIndex(10)
+    @MessagePackIndex(10)
     LOW,
-    @MsgpackIndex(20)
+    @MessagePackIndex(20)
     HIGH
   }
 
   sealed interface Shape permits Circle, Square {}
 
-  @MsgpackIndex(0)
+  @MessagePackIndex(0)
   record Circle(double radius) implements Shape {}
 
-  @MsgpackIndex(1)
+  @MessagePackIndex(1)
   record Square(long side) implements Shape {}
 
   /** Every supported kind of value. */
@@ -77,18 +77,18 @@ final class TestTypes {
   /** A recursive record. */
   record Node(String name, List<Node> children) {}
 
-  @MsgpackShape(WireShape.MAP)
+  @MessagePackShape(WireShape.MAP)
   record MapUser(long id, String name) {}
 
   /** A POJO with a no-arg constructor and mutable fields. */
   static final class Account {
-    @MsgpackIndex(0)
+    @MessagePackIndex(0)
     String owner;
 
-    @MsgpackIndex(2)
+    @MessagePackIndex(2)
     long balance;
 
-    @MsgpackIndex(1)
+    @MessagePackIndex(1)
     List<String> tags;
 
     transient int cached;
@@ -104,10 +104,10 @@ final class TestTypes {
 
   /** A POJO with final fields and an all-args constructor. */
   static final class Point {
-    @MsgpackIndex(0)
+    @MessagePackIndex(0)
     private final int x;
 
-    @MsgpackIndex(1)
+    @MessagePackIndex(1)
     private final int y;
 
     Point(int x, int y) {

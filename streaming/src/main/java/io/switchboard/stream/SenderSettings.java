@@ -6,7 +6,7 @@ import java.util.function.ToIntFunction;
 
 /**
  * How a {@link FlowControlledSender} buffers: its bounds (by count and by bytes), what it does on
- * overflow, and how it sizes and ranks messages. Immutable; made by {@link #builder()}.
+ * overflow, and how it sizes and ranks messages. Immutable; made by {@link #newBuilder()}.
  *
  * <pre>{@code
  * SenderSettings<LogLine> settings = SenderSettings.<LogLine>builder()

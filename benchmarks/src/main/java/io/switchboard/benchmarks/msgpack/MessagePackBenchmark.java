@@ -147,7 +147,8 @@ public class MessagePackBenchmark {
 
   private static <T> Format msgpack(Class<T> type, Object value, WireShape shape) {
     MessagePackMarshaller<T> marshaller =
-        MessagePackMarshaller.of(type, MessagePackSettings.builder().defaultShape(shape).build());
+        MessagePackMarshaller.of(
+            type, MessagePackSettings.newBuilder().defaultShape(shape).build());
     T typed = type.cast(value);
     return new Format() {
       @Override

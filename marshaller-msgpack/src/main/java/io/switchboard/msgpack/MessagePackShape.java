@@ -13,7 +13,7 @@ import java.lang.annotation.Target;
 @Documented
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.TYPE)
-public @interface MsgpackShape {
+public @interface MessagePackShape {
   /** The shape of this type on the wire. */
   WireShape value();
 }

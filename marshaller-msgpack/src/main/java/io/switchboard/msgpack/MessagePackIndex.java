@@ -27,7 +27,7 @@ import java.lang.annotation.Target;
 @Documented
 @Retention(RetentionPolicy.RUNTIME)
 @Target({ElementType.RECORD_COMPONENT, ElementType.FIELD, ElementType.TYPE})
-public @interface MsgpackIndex {
+public @interface MessagePackIndex {
   /** The index, from 0 to 4096. */
   int value();
 }
