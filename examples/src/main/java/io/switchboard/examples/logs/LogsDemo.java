@@ -11,12 +11,14 @@ import io.grpc.stub.StreamObserver;
 import io.switchboard.core.RpcClient;
 import io.switchboard.examples.Console;
 import io.switchboard.examples.DemoContext;
+import io.switchboard.msgpack.MessagePackMarshaller;
 import io.switchboard.stream.Event;
 import io.switchboard.stream.EventLog;
 import io.switchboard.stream.ReceiverSettings;
 import io.switchboard.stream.StreamInfo;
 import io.switchboard.stream.StreamReceiver;
 import io.switchboard.stream.StreamRegistry;
+import io.switchboard.stream.jdbc.JdbcEventStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -33,6 +35,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
+import org.h2.jdbcx.JdbcConnectionPool;
 
 /**
  * Streaming: the log service on its own loopback server. A subscriber catches up on history and
@@ -59,11 +62,36 @@ public final class LogsDemo {
     }
   }
 
-  private final EventLog<LogLine> log = EventLog.inMemory(50_000);
   private final Random random = new Random(42);
+  private EventLog<LogLine> log;
+
+  /**
+   * The log lives in a database table through JDBC: H2 in memory here. Replicas of the service
+   * would share it by pointing at one PostgreSQL instead (a PGSimpleDataSource or a pool), or use
+   * {@code KafkaEventStore} on a topic partition: see the README.
+   */
+  private static JdbcEventStore<LogLine> openStore(JdbcConnectionPool db) {
+    return JdbcEventStore.newBuilder(db, MessagePackMarshaller.of(LogLine.class))
+        .logName("demo-logs")
+        .retainEvents(50_000)
+        .build();
+  }
 
   private void show(Console out) throws IOException, InterruptedException {
     out.section("Streaming: demo.LogStreamService/StreamLogs, catch-up then live, backpressure");
+    JdbcConnectionPool db =
+        JdbcConnectionPool.create(
+            "jdbc:h2:mem:logs-" + System.nanoTime() + ";DB_CLOSE_DELAY=-1", "sa", "");
+    try (JdbcEventStore<LogLine> store = openStore(db)) {
+      log = EventLog.over(store);
+      show(out, store);
+    } finally {
+      db.dispose();
+    }
+  }
+
+  private void show(Console out, JdbcEventStore<LogLine> store)
+      throws IOException, InterruptedException {
     LogStreamService service = new LogStreamService(log);
     StreamRegistry registry = StreamRegistry.builder().idleTimeout(Duration.ofMinutes(1)).build();
     Server server =
@@ -79,8 +107,8 @@ public final class LogsDemo {
     try {
       writeLines(HISTORY, false);
       out.say(
-          "log service on 127.0.0.1:%d; %,d lines of history from %d services",
-          address.getPort(), HISTORY, SERVICES.length);
+          "log service on 127.0.0.1:%d; %,d lines of history from %d services, stored in %s",
+          address.getPort(), HISTORY, SERVICES.length, store);
       catchUpThenLive(out, channel, registry);
       slowReaders(out, channel, service);
     } finally {
@@ -166,7 +194,11 @@ public final class LogsDemo {
     out.say(
         "%-22s %9s %9s %10s %11s %16s",
         "delivery", "received", "dropped", "fell back", "ERROR kept", "app's appends");
+    // Sessions of earlier subscribers may still be closing: only newer ones are this part's.
     long lastSession = 0;
+    for (LogStreamService.SessionStats earlier : service.sessions()) {
+      lastSession = Math.max(lastSession, earlier.id());
+    }
     List<String> losslessShortfalls = new ArrayList<>();
     for (Delivery delivery : Delivery.values()) {
       Subscriber s =

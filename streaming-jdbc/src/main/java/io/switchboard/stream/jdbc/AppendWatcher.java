@@ -1,5 +1,6 @@
 package io.switchboard.stream.jdbc;
 
+import io.switchboard.core.internal.DaemonThreadFactory;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -14,7 +15,7 @@ final class AppendWatcher implements AutoCloseable {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private final Runnable watchLoop;
-  private final String threadName;
+  private final DaemonThreadFactory threads;
   private long known;
   private String epoch;
   private Thread thread;
@@ -23,7 +24,7 @@ final class AppendWatcher implements AutoCloseable {
   AppendWatcher(long known, String epoch, String threadName, Runnable watchLoop) {
     this.known = known;
     this.epoch = epoch;
-    this.threadName = threadName;
+    this.threads = new DaemonThreadFactory(threadName);
     this.watchLoop = watchLoop;
   }
 
@@ -93,8 +94,7 @@ final class AppendWatcher implements AutoCloseable {
 
   private void startLocked() {
     if (thread == null && !closed) {
-      thread = new Thread(watchLoop, threadName);
-      thread.setDaemon(true);
+      thread = threads.newThread(watchLoop);
       thread.start();
     }
   }

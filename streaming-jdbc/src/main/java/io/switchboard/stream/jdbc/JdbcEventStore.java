@@ -1,6 +1,8 @@
 package io.switchboard.stream.jdbc;
 
 import io.grpc.MethodDescriptor;
+import io.switchboard.core.internal.Checks;
+import io.switchboard.core.internal.DaemonThreadFactory;
 import io.switchboard.stream.Event;
 import io.switchboard.stream.EventStore;
 import java.io.ByteArrayInputStream;
@@ -138,15 +140,11 @@ public final class JdbcEventStore<E> implements EventStore<E>, AutoCloseable {
       throw failure("open", e);
     }
     this.watcher =
-        new AppendWatcher(head.last, head.epoch, "jdbc-event-store-watch-" + logName, this::watch);
+        new AppendWatcher(head.last, head.epoch, "switchboard-jdbc-event-store-watch", this::watch);
     if (b.retainEvents > 0 || b.retainFor != null) {
       retention =
           Executors.newSingleThreadScheduledExecutor(
-              r -> {
-                Thread t = new Thread(r, "jdbc-event-store-retention-" + logName);
-                t.setDaemon(true);
-                return t;
-              });
+              new DaemonThreadFactory("switchboard-jdbc-event-store-retention"));
       long every = b.retentionCheckInterval.toMillis();
       retention.scheduleWithFixedDelay(this::retentionTick, every, every, TimeUnit.MILLISECONDS);
     } else {
@@ -763,10 +761,7 @@ public final class JdbcEventStore<E> implements EventStore<E>, AutoCloseable {
      * @throws IllegalArgumentException if {@code events < 1}
      */
     public Builder<E> retainEvents(long events) {
-      if (events < 1) {
-        throw new IllegalArgumentException("retainEvents: " + events + " (expected: > 0)");
-      }
-      this.retainEvents = events;
+      this.retainEvents = Checks.positive("retainEvents", events);
       return this;
     }
 
@@ -776,7 +771,7 @@ public final class JdbcEventStore<E> implements EventStore<E>, AutoCloseable {
      * @throws IllegalArgumentException if the age is not positive
      */
     public Builder<E> retainFor(Duration age) {
-      this.retainFor = positive("retainFor", age);
+      this.retainFor = Checks.positive("retainFor", age);
       return this;
     }
 
@@ -786,7 +781,7 @@ public final class JdbcEventStore<E> implements EventStore<E>, AutoCloseable {
      * @throws IllegalArgumentException if the interval is not positive
      */
     public Builder<E> retentionCheckInterval(Duration interval) {
-      this.retentionCheckInterval = positive("retentionCheckInterval", interval);
+      this.retentionCheckInterval = Checks.positive("retentionCheckInterval", interval);
       return this;
     }
 
@@ -797,7 +792,7 @@ public final class JdbcEventStore<E> implements EventStore<E>, AutoCloseable {
      * @throws IllegalArgumentException if the interval is not positive
      */
     public Builder<E> pollInterval(Duration interval) {
-      this.pollInterval = positive("pollInterval", interval);
+      this.pollInterval = Checks.positive("pollInterval", interval);
       return this;
     }
 
@@ -817,11 +812,7 @@ public final class JdbcEventStore<E> implements EventStore<E>, AutoCloseable {
      * @throws IllegalArgumentException if {@code connections} is not in 1..1000
      */
     public Builder<E> maxConnections(int connections) {
-      if (connections < 1 || connections > 1_000) {
-        throw new IllegalArgumentException(
-            "maxConnections: " + connections + " (expected: 1..1000)");
-      }
-      this.maxConnections = connections;
+      this.maxConnections = Checks.inRange("maxConnections", connections, 1, 1_000);
       return this;
     }
 
@@ -834,14 +825,6 @@ public final class JdbcEventStore<E> implements EventStore<E>, AutoCloseable {
      */
     public JdbcEventStore<E> build() {
       return new JdbcEventStore<>(this);
-    }
-
-    private static Duration positive(String name, Duration d) {
-      Objects.requireNonNull(d, name);
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(name + ": " + d + " (expected: > 0)");
-      }
-      return d;
     }
   }
 }

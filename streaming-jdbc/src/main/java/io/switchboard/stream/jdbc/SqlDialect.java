@@ -135,7 +135,8 @@ enum SqlDialect {
   String read(Tables t) {
     return "SELECT sequence, time_nanos, payload FROM "
         + t.events()
-        + " WHERE log_name = ? AND sequence >= ? ORDER BY sequence "
+        // log_name in ORDER BY too: H2 then walks the primary key in order instead of sorting.
+        + " WHERE log_name = ? AND sequence >= ? ORDER BY log_name, sequence "
         + limit();
   }
 
@@ -159,7 +160,7 @@ enum SqlDialect {
   String sequenceAt(Tables t) {
     return "SELECT sequence FROM "
         + t.events()
-        + " WHERE log_name = ? AND time_nanos >= ? ORDER BY time_nanos, sequence "
+        + " WHERE log_name = ? AND time_nanos >= ? ORDER BY log_name, time_nanos, sequence "
         + limitOne();
   }
 

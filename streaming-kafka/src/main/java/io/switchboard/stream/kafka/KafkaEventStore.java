@@ -1,6 +1,7 @@
 package io.switchboard.stream.kafka;
 
 import io.grpc.MethodDescriptor;
+import io.switchboard.core.internal.Checks;
 import io.switchboard.stream.Event;
 import io.switchboard.stream.EventStore;
 import java.io.ByteArrayInputStream;
@@ -436,10 +437,7 @@ public final class KafkaEventStore<E> implements EventStore<E>, AutoCloseable {
      * @throws IllegalArgumentException if {@code partition < 0}
      */
     public Builder<E> partition(int partition) {
-      if (partition < 0) {
-        throw new IllegalArgumentException("partition: " + partition + " (expected: >= 0)");
-      }
-      this.partition = partition;
+      this.partition = Checks.notNegative("partition", partition);
       return this;
     }
 
@@ -459,10 +457,7 @@ public final class KafkaEventStore<E> implements EventStore<E>, AutoCloseable {
      * @throws IllegalArgumentException if {@code factor < 1}
      */
     public Builder<E> replicationFactor(short factor) {
-      if (factor < 1) {
-        throw new IllegalArgumentException("replicationFactor: " + factor + " (expected: > 0)");
-      }
-      this.replicationFactor = Optional.of(factor);
+      this.replicationFactor = Optional.of((short) Checks.positive("replicationFactor", factor));
       return this;
     }
 
@@ -472,10 +467,7 @@ public final class KafkaEventStore<E> implements EventStore<E>, AutoCloseable {
      * @throws IllegalArgumentException if {@code readers} is not in 1..64
      */
     public Builder<E> maxReaders(int readers) {
-      if (readers < 1 || readers > 64) {
-        throw new IllegalArgumentException("maxReaders: " + readers + " (expected: 1..64)");
-      }
-      this.maxReaders = readers;
+      this.maxReaders = Checks.inRange("maxReaders", readers, 1, 64);
       return this;
     }
 
@@ -485,11 +477,7 @@ public final class KafkaEventStore<E> implements EventStore<E>, AutoCloseable {
      * @throws IllegalArgumentException if the timeout is not positive
      */
     public Builder<E> operationTimeout(Duration timeout) {
-      Objects.requireNonNull(timeout, "operationTimeout");
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("operationTimeout: " + timeout + " (expected: > 0)");
-      }
-      this.operationTimeout = timeout;
+      this.operationTimeout = Checks.positive("operationTimeout", timeout);
       return this;
     }
 
