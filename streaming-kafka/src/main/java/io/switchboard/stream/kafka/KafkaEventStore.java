@@ -327,6 +327,7 @@ public final class KafkaEventStore<E> implements EventStore<E>, AutoCloseable {
 
   private void createTopicIfMissing(Admin a, Builder<E> b) {
     NewTopic newTopic = new NewTopic(topic, Optional.of(b.partition + 1), b.replicationFactor);
+    long deadline = System.nanoTime() + timeout.toNanos();
     try {
       a.createTopics(List.of(newTopic)).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
@@ -338,6 +339,38 @@ public final class KafkaEventStore<E> implements EventStore<E>, AutoCloseable {
       throw failure("create the topic of", e);
     } catch (TimeoutException e) {
       throw failure("create the topic of", e);
+    }
+    // A new topic reaches the brokers' metadata a moment after the controller made it: wait for
+    // its partition to have a leader, so the first append and read do not wait in retries.
+    for (; ; ) {
+      try {
+        TopicDescription d =
+            a.describeTopics(Set.of(topic))
+                .topicNameValues()
+                .get(topic)
+                .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (d.partitions().size() > b.partition
+            && d.partitions().get(b.partition).leader() != null) {
+          return;
+        }
+      } catch (ExecutionException notYet) {
+        // UnknownTopicOrPartition while the metadata spreads: look again.
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw failure("create the topic of", e);
+      } catch (TimeoutException e) {
+        throw failure("create the topic of", e);
+      }
+      if (System.nanoTime() - deadline > 0) {
+        throw new IllegalStateException(
+            "event store: " + partition + " has no leader " + timeout + " after its creation");
+      }
+      try {
+        Thread.sleep(10); // polling the brokers' metadata until the deadline
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw failure("create the topic of", e);
+      }
     }
   }
 

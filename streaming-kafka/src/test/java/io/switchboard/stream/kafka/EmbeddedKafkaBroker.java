@@ -23,9 +23,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * A real Kafka broker (KRaft: broker and controller in one node) in a child JVM, from the Kafka
  * server jars the tests depend on (no Docker, nothing installed): a generated config, listeners on
  * 127.0.0.1 at free ports, data in a temporary directory. One per test run: started by the first
- * test class that asks, stopped and deleted when the run ends (JUnit closes the root store).
+ * test class that asks, stopped and deleted when the run ends (JUnit closes what the root store
+ * holds).
  */
-final class EmbeddedKafkaBroker implements ExtensionContext.Store.CloseableResource {
+final class EmbeddedKafkaBroker implements AutoCloseable {
   private static final Duration STARTUP = Duration.ofSeconds(120);
 
   private final Path dir;
