@@ -1,6 +1,7 @@
 package io.switchboard.stream;
 
 import io.grpc.Status;
+import io.switchboard.core.ExperimentalApi;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -8,7 +9,6 @@ import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongFunction;
 import java.util.function.Predicate;
@@ -21,7 +21,7 @@ import java.util.function.Predicate;
  * <pre>{@code
  * FlowControlledSender<LogLine> sender = FlowControlledSender.create(responses, settings);
  * CatchUpSubscription<LogLine> subscription =
- *     CatchUpSubscription.builder(log, sender, event -> event.payload().withSequence(event.sequence()))
+ *     CatchUpSubscription.newBuilder(log, sender, event -> event.payload().withSequence(event.sequence()))
  *         .fromSequence(request.fromSequence())
  *         .filter(line -> line.level() >= request.minLevel())
  *         .checkpoints(1_000, seq -> LogLine.checkpoint(seq))
@@ -55,8 +55,12 @@ import java.util.function.Predicate;
  * with core's {@code ServiceBinder}, its {@code ErrorMapper} turns that into {@code INTERNAL} and
  * the binder logs it.
  *
+ * <p>There is no {@code toBuilder()}: a subscription is a running thing bound to one sender (it
+ * takes the sender's writable handler), not a settings object; start a new one for another stream.
+ *
  * @param <E> the event payload type
  */
+@ExperimentalApi("the log is being extended for stores shared by several processes")
 public final class CatchUpSubscription<E> implements AutoCloseable {
   /**
    * Default live buffer: 1,024 events, the sender's default buffer: a subscriber further behind
@@ -73,7 +77,7 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
   private final long checkpointEvery;
   private final int pageSize;
   private final Executor executor;
-  private final Live<E> liveHandle;
+  private final LiveBuffer<E> liveHandle;
   private final boolean pushLive;
   private final AtomicInteger wip = new AtomicInteger();
 
@@ -101,7 +105,10 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
     this.pageSize = b.pageSize;
     this.executor = b.executor;
     this.pushLive = b.pushLive;
-    this.liveHandle = new Live<>(b.liveBuffer, this::schedule, b.pushLive ? this::push : null);
+    this.liveHandle =
+        b.pushLive
+            ? LiveBuffer.pushing(this::push)
+            : LiveBuffer.buffered(b.liveBuffer, this::schedule);
     this.nextSequence = start;
   }
 
@@ -111,7 +118,7 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
    *
    * @throws NullPointerException if an argument is null
    */
-  public static <E, T> Builder<E, T> builder(
+  public static <E, T> Builder<E, T> newBuilder(
       EventLog<E> log,
       FlowControlledSender<T> sender,
       Function<? super Event<E>, ? extends T> toMessage) {
@@ -298,56 +305,6 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
       sink.sender.fail(error);
     } catch (IllegalStateException alreadyEnded) {
       // The caller ended the stream first.
-    }
-  }
-
-  /** The subscription's live side: a bounded buffer the log fills on append. */
-  static final class Live<E> {
-    private final int capacity;
-    private final Runnable onEvent;
-    private final Consumer<Event<E>> push;
-    private final ArrayDeque<Event<E>> buffer = new ArrayDeque<>();
-    private boolean overflowed;
-
-    Live(int capacity, Runnable onEvent, Consumer<Event<E>> push) {
-      this.capacity = capacity;
-      this.onEvent = onEvent;
-      this.push = push;
-    }
-
-    /** Called under the log's append lock. Returns false (and keeps nothing) on overflow. */
-    boolean offer(Event<E> event) {
-      if (push != null) {
-        push.accept(event);
-        return true;
-      }
-      synchronized (this) {
-        if (buffer.size() >= capacity) {
-          buffer.clear();
-          overflowed = true;
-        } else {
-          buffer.addLast(event);
-        }
-      }
-      onEvent.run();
-      return !overflowed();
-    }
-
-    synchronized Event<E> poll() {
-      return buffer.pollFirst();
-    }
-
-    synchronized boolean overflowed() {
-      return overflowed;
-    }
-
-    synchronized void reset() {
-      buffer.clear();
-      overflowed = false;
-    }
-
-    synchronized void clear() {
-      buffer.clear();
     }
   }
 

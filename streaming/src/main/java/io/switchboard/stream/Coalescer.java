@@ -1,5 +1,6 @@
 package io.switchboard.stream;
 
+import io.switchboard.core.ExperimentalApi;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -18,12 +19,12 @@ import org.slf4j.LoggerFactory;
  * busy, messages gather into a batch that goes out when the transport is ready again, when it
  * reaches {@link CoalescerSettings#maxBatchMessages()} or {@link
  * CoalescerSettings#maxBatchBytes()}, or when its oldest message has waited {@link
- * CoalescerSettings#linger()}: fewer, larger messages exactly when throughput matters.
+ * CoalescerSettings#maxDelay()}: fewer, larger messages exactly when throughput matters.
  *
  * <pre>{@code
  * FlowControlledSender<LogBatch> sender = FlowControlledSender.create(responses, settings);
  * Coalescer<LogLine, LogBatch> lines =
- *     Coalescer.create(sender, LogBatch::new, CoalescerSettings.builder().build(), scheduler);
+ *     Coalescer.create(sender, LogBatch::new, CoalescerSettings.newBuilder().build(), scheduler);
  * lines.add(line);   // from any thread
  * }</pre>
  *
@@ -31,18 +32,20 @@ import org.slf4j.LoggerFactory;
  * writable handler}. Batches reach the sender in the order their messages were added; the sender's
  * bounds and overflow strategy apply to batches. {@code toBatch} runs on the thread that flushes;
  * an exception it throws reaches that caller of {@link #add} or {@link #flush} (or is logged, from
- * the linger timer or the writable handler) and the messages of that batch are lost. Thread-safe.
+ * the max-delay timer or the writable handler) and the messages of that batch are lost.
+ * Thread-safe.
  *
  * @param <T> the message type
  * @param <B> the batch message type
  */
+@ExperimentalApi("the batching heuristic may change with measurements")
 public final class Coalescer<T, B> {
   private static final Logger logger = LoggerFactory.getLogger(Coalescer.class);
 
   private enum Reason {
     IDLE,
     FULL,
-    LINGER
+    MAX_DELAY
   }
 
   private final FlowControlledSender<B> sender;
@@ -50,20 +53,20 @@ public final class Coalescer<T, B> {
   private final ScheduledExecutorService scheduler;
   private final int maxMessages;
   private final int maxBytes;
-  private final long lingerNanos;
+  private final long maxDelayNanos;
   private final ToIntFunction<? super T> sizeFunction;
   private final Object sendLock = new Object();
 
   // Guarded by this.
   private List<T> pending = new ArrayList<>();
   private long pendingBytes;
-  private ScheduledFuture<?> lingerTimer;
+  private ScheduledFuture<?> delayTimer;
   private long messages;
   private long batches;
   private int largestBatch;
   private long sentIdle;
   private long sentFull;
-  private long sentLinger;
+  private long sentMaxDelay;
 
   private Coalescer(
       FlowControlledSender<B> sender,
@@ -75,7 +78,7 @@ public final class Coalescer<T, B> {
     this.scheduler = scheduler;
     this.maxMessages = settings.maxBatchMessages();
     this.maxBytes = settings.maxBatchBytes();
-    this.lingerNanos = Limits.nanos(settings.linger());
+    this.maxDelayNanos = Limits.nanos(settings.maxDelay());
     this.sizeFunction = settings.sizeFunction();
   }
 
@@ -83,7 +86,7 @@ public final class Coalescer<T, B> {
    * Creates a coalescer in front of {@code sender} and takes its writable handler.
    *
    * @param toBatch makes one batch message from the messages of a batch (a fresh list it may keep)
-   * @param scheduler runs the linger timer; not shut down by the coalescer
+   * @param scheduler runs the max-delay timer; not shut down by the coalescer
    * @throws NullPointerException if an argument is null
    */
   public static <T, B> Coalescer<T, B> create(
@@ -125,10 +128,10 @@ public final class Coalescer<T, B> {
             reason = Reason.FULL;
           } else if (sender.isWritable()) {
             reason = Reason.IDLE;
-          } else if (lingerTimer == null) {
-            lingerTimer =
+          } else if (delayTimer == null) {
+            delayTimer =
                 scheduler.schedule(
-                    () -> flushQuietly(Reason.LINGER), lingerNanos, TimeUnit.NANOSECONDS);
+                    () -> flushQuietly(Reason.MAX_DELAY), maxDelayNanos, TimeUnit.NANOSECONDS);
           }
           break;
         }
@@ -150,7 +153,7 @@ public final class Coalescer<T, B> {
   /** Returns a snapshot of the counters. */
   public synchronized CoalescerStats stats() {
     return new CoalescerStats(
-        messages, batches, largestBatch, sentIdle, sentFull, sentLinger, pending.size());
+        messages, batches, largestBatch, sentIdle, sentFull, sentMaxDelay, pending.size());
   }
 
   private void onWritable() {
@@ -175,16 +178,16 @@ public final class Coalescer<T, B> {
         batch = pending;
         pending = new ArrayList<>(Math.min(batch.size() * 2, maxMessages));
         pendingBytes = 0;
-        if (lingerTimer != null) {
-          lingerTimer.cancel(false);
-          lingerTimer = null;
+        if (delayTimer != null) {
+          delayTimer.cancel(false);
+          delayTimer = null;
         }
         batches++;
         largestBatch = Math.max(largestBatch, batch.size());
         switch (reason) {
           case IDLE -> sentIdle++;
           case FULL -> sentFull++;
-          case LINGER -> sentLinger++;
+          case MAX_DELAY -> sentMaxDelay++;
           default -> throw new AssertionError(reason);
         }
       }

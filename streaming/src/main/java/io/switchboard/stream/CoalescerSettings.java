@@ -1,15 +1,17 @@
 package io.switchboard.stream;
 
+import io.switchboard.core.ExperimentalApi;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.ToIntFunction;
 
 /**
  * How a {@link Coalescer} packs messages into batches: the most messages and bytes per batch and
- * the longest a message waits. Immutable; made by {@link #builder()}.
+ * the longest a message waits. Immutable; made by {@link #newBuilder()}.
  *
  * @param <T> the message type
  */
+@ExperimentalApi("follows Coalescer")
 public final class CoalescerSettings<T> {
   /**
    * Default batch count: 256 messages; past a few hundred small messages per batch the per-message
@@ -24,25 +26,25 @@ public final class CoalescerSettings<T> {
   public static final int DEFAULT_MAX_BATCH_BYTES = 64 * 1024;
 
   /**
-   * Default linger: 5 ms, well under a human-visible delay and about a loopback round trip under
+   * Default max delay: 5 ms, well under a human-visible delay and about a loopback round trip under
    * load, the time a batch has to grow while the transport is busy.
    */
-  public static final Duration DEFAULT_LINGER = Duration.ofMillis(5);
+  public static final Duration DEFAULT_MAX_DELAY = Duration.ofMillis(5);
 
   private final int maxBatchMessages;
   private final int maxBatchBytes;
-  private final Duration linger;
+  private final Duration maxDelay;
   private final ToIntFunction<? super T> sizeFunction;
 
   private CoalescerSettings(Builder<T> b) {
     this.maxBatchMessages = b.maxBatchMessages;
     this.maxBatchBytes = b.maxBatchBytes;
-    this.linger = b.linger;
+    this.maxDelay = b.maxDelay;
     this.sizeFunction = b.sizeFunction;
   }
 
   /** Returns a builder with every setting at its default. */
-  public static <T> Builder<T> builder() {
+  public static <T> Builder<T> newBuilder() {
     return new Builder<>();
   }
 
@@ -51,7 +53,7 @@ public final class CoalescerSettings<T> {
     Builder<T> b = new Builder<>();
     b.maxBatchMessages = maxBatchMessages;
     b.maxBatchBytes = maxBatchBytes;
-    b.linger = linger;
+    b.maxDelay = maxDelay;
     b.sizeFunction = sizeFunction;
     return b;
   }
@@ -67,8 +69,8 @@ public final class CoalescerSettings<T> {
   }
 
   /** The longest a message waits in the coalescer before its batch goes to the sender. */
-  public Duration linger() {
-    return linger;
+  public Duration maxDelay() {
+    return maxDelay;
   }
 
   /** The size of a message; the default counts every message as 0 bytes. */
@@ -82,8 +84,8 @@ public final class CoalescerSettings<T> {
         + maxBatchMessages
         + ", maxBatchBytes="
         + maxBatchBytes
-        + ", linger="
-        + linger
+        + ", maxDelay="
+        + maxDelay
         + "}";
   }
 
@@ -95,7 +97,7 @@ public final class CoalescerSettings<T> {
   public static final class Builder<T> {
     private int maxBatchMessages = DEFAULT_MAX_BATCH_MESSAGES;
     private int maxBatchBytes = DEFAULT_MAX_BATCH_BYTES;
-    private Duration linger = DEFAULT_LINGER;
+    private Duration maxDelay = DEFAULT_MAX_DELAY;
     private ToIntFunction<? super T> sizeFunction = m -> 0;
 
     private Builder() {}
@@ -132,12 +134,12 @@ public final class CoalescerSettings<T> {
      * @throws NullPointerException if the duration is null
      * @throws IllegalArgumentException if it is not positive
      */
-    public Builder<T> linger(Duration linger) {
-      Objects.requireNonNull(linger, "linger");
-      if (linger.isZero() || linger.isNegative()) {
-        throw new IllegalArgumentException("linger: " + linger + " (expected: > 0)");
+    public Builder<T> maxDelay(Duration maxDelay) {
+      Objects.requireNonNull(maxDelay, "maxDelay");
+      if (maxDelay.isZero() || maxDelay.isNegative()) {
+        throw new IllegalArgumentException("maxDelay: " + maxDelay + " (expected: > 0)");
       }
-      this.linger = linger;
+      this.maxDelay = maxDelay;
       return this;
     }
 

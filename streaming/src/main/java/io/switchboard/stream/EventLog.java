@@ -1,5 +1,6 @@
 package io.switchboard.stream;
 
+import io.switchboard.core.ExperimentalApi;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -16,15 +17,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * }</pre>
  *
  * <p>Appends go through this log (one at a time, in sequence order, to the store and to every live
- * subscriber's bounded buffer); reads go to the store. Thread-safe.
+ * subscriber's bounded buffer); reads go to the store. The log knows its live subscribers only as
+ * {@code LiveBuffer}s: it hands each appended event to them and unhooks one whose buffer
+ * overflowed; a {@link CatchUpSubscription} uses the log, never the other way round. Thread-safe.
  *
  * @param <E> the payload type
  */
+@ExperimentalApi("the log is being extended for stores shared by several processes")
 public final class EventLog<E> {
   private final EventStore<E> store;
   private final ReentrantLock appendLock = new ReentrantLock();
-  private final CopyOnWriteArrayList<CatchUpSubscription.Live<E>> live =
-      new CopyOnWriteArrayList<>();
+  private final CopyOnWriteArrayList<LiveBuffer<E>> live = new CopyOnWriteArrayList<>();
   private Instant lastTimestamp = Instant.MIN;
 
   private EventLog(EventStore<E> store) {
@@ -67,7 +70,7 @@ public final class EventLog<E> {
       }
       Event<E> event = store.append(payload, now);
       lastTimestamp = now;
-      for (CatchUpSubscription.Live<E> subscriber : live) {
+      for (LiveBuffer<E> subscriber : live) {
         if (!subscriber.offer(event)) {
           live.remove(subscriber); // It fell behind: it catches up from the store instead.
         }
@@ -105,7 +108,7 @@ public final class EventLog<E> {
    *
    * @return true if it is now live; false if more events must be read from the store first
    */
-  boolean goLiveIfCaughtUp(CatchUpSubscription.Live<E> subscriber, long nextSequence) {
+  boolean goLiveIfCaughtUp(LiveBuffer<E> subscriber, long nextSequence) {
     appendLock.lock();
     try {
       if (store.lastSequence() >= nextSequence) {
@@ -118,7 +121,8 @@ public final class EventLog<E> {
     }
   }
 
-  void removeLive(CatchUpSubscription.Live<E> subscriber) {
+  /** Unhooks a live subscriber; nothing happens if it is not registered. */
+  void removeLive(LiveBuffer<E> subscriber) {
     live.remove(subscriber);
   }
 }

@@ -1,5 +1,6 @@
 package io.switchboard.stream;
 
+import io.switchboard.core.ExperimentalApi;
 import java.time.Instant;
 import java.util.List;
 
@@ -7,38 +8,85 @@ import java.util.List;
  * Where an {@link EventLog} keeps its events: the SPI for durable logs (a table, a file, a broker).
  * The default, {@link #inMemory(int)}, keeps the newest events up to a bound.
  *
- * <p>The log calls {@link #append} one at a time (under its lock) and the read methods from any
- * thread, concurrently with appends: an implementation must be thread-safe for that. A store may
- * evict old events at any time (retention); {@link #firstSequence()} says what is left.
+ * <h2>The contract an implementation keeps</h2>
+ *
+ * <ul>
+ *   <li><b>Sequence numbers</b> start at 1 and go up by exactly one per event: the store gives the
+ *       event it appends the sequence {@code lastSequence() + 1}, with no holes and no reuse, ever
+ *       (not after eviction, not after a restart of a durable store).
+ *   <li><b>Appends</b> come from the log only ({@link EventLog#append}), one at a time under the
+ *       log's lock, with timestamps that never go backwards. The store keeps the payload and the
+ *       timestamp it is given and returns the stored {@link Event}. If {@code append} throws, the
+ *       event must not be stored (the log then delivers it to nobody and the caller of {@code
+ *       EventLog.append} sees the exception).
+ *   <li><b>Reads</b> ({@link #read}, {@link #firstSequence}, {@link #lastSequence}, {@link
+ *       #sequenceAt}) come from any thread, concurrently with an append: an implementation must be
+ *       thread-safe for that, and a read sees each event either entirely or not at all. Events,
+ *       once returned, are never changed.
+ *   <li><b>Retention</b>: a store may evict its oldest events at any time; {@link #firstSequence()}
+ *       says what is left. A subscription that needs an evicted event ends its stream with {@code
+ *       OUT_OF_RANGE}, naming {@code firstSequence()}.
+ *   <li><b>Failures</b>: an exception from a read method ends the stream of the subscription that
+ *       called it (as the cause of an {@link IllegalStateException} naming the sequence; a server
+ *       bound with core's {@code ServiceBinder} answers {@code INTERNAL}); the log and other
+ *       subscriptions go on. Reads run on the subscription's executor ({@link
+ *       CatchUpSubscription.Builder#executor}): a store that blocks on I/O should be given an
+ *       executor of its own there, not the common pool.
+ * </ul>
+ *
+ * <p>A subscription reads a page with {@link #read}, sends it, and reads the next; when a read
+ * returns nothing it registers for live events under the log's append lock. So a store that hides
+ * events it has already counted in {@link #lastSequence()} makes subscribers read again, and one
+ * that returns fewer events than asked for is fine.
  *
  * @param <E> the payload type
  */
+@ExperimentalApi("the SPI may grow for stores shared by several processes")
 public interface EventStore<E> {
   /**
-   * Stores an event with the next sequence number: {@code lastSequence() + 1}.
+   * Stores an event with the next sequence number, {@code lastSequence() + 1}. Called by the log
+   * only, one call at a time.
    *
+   * @param payload the event, never null
+   * @param timestamp when it was appended, never null and never before the previous event's
    * @return the stored event
+   * @throws RuntimeException if it cannot be stored; nothing is then stored
    */
   Event<E> append(E payload, Instant timestamp);
 
   /**
-   * Reads events in order from {@code fromSequence} (inclusive), at most {@code maxEvents}.
+   * Reads events in sequence order from {@code fromSequence} (inclusive), at most {@code
+   * maxEvents}, each sequence once and without holes.
    *
-   * @return the events; empty when {@code fromSequence > lastSequence()}; starting later than
-   *     {@code fromSequence} only if earlier ones were evicted
+   * @param fromSequence the first sequence wanted, {@code >= 1}
+   * @param maxEvents the most events to return, {@code >= 1}
+   * @return the events, possibly fewer than asked for; empty only when {@code fromSequence >
+   *     lastSequence()}; starting later than {@code fromSequence} only if earlier ones were evicted
+   * @throws RuntimeException if the store cannot be read; the reading subscription ends
    */
   List<Event<E>> read(long fromSequence, int maxEvents);
 
-  /** Returns the sequence of the oldest retained event, or {@code lastSequence() + 1} if none. */
+  /**
+   * Returns the sequence of the oldest retained event, or {@code lastSequence() + 1} if none is
+   * retained.
+   *
+   * @throws RuntimeException if the store cannot be read
+   */
   long firstSequence();
 
-  /** Returns the sequence of the newest event, 0 before the first append. */
+  /**
+   * Returns the sequence of the newest event, 0 before the first append.
+   *
+   * @throws RuntimeException if the store cannot be read
+   */
   long lastSequence();
 
   /**
    * Returns the sequence of the first retained event appended at or after {@code time}, or {@code
-   * lastSequence() + 1} if there is none. The default reads forward from the oldest event; stores
-   * with an index should override it.
+   * lastSequence() + 1} if there is none. The default reads forward from the oldest event, a page
+   * of 256 at a time; stores with an index on time should override it.
+   *
+   * @throws RuntimeException if the store cannot be read
    */
   default long sequenceAt(Instant time) {
     long from = firstSequence();

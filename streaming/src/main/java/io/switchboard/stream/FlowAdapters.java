@@ -1,5 +1,6 @@
 package io.switchboard.stream;
 
+import io.switchboard.core.ExperimentalApi;
 import java.util.Objects;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicReference;
@@ -12,6 +13,7 @@ import org.slf4j.LoggerFactory;
  * more only while the stream can write; inbound, {@link StreamPublisher} turns a subscriber's
  * {@code request(n)} into grpc's {@code request(n)}.
  */
+@ExperimentalApi("Flow interop, shaped by its first users")
 public final class FlowAdapters {
   private static final Logger logger = LoggerFactory.getLogger(FlowAdapters.class);
 

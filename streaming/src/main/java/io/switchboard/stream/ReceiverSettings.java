@@ -5,7 +5,7 @@ import java.util.concurrent.Executor;
 /**
  * How a {@link StreamReceiver} asks for messages: its window (how many messages may be requested
  * but not yet consumed) and whether the window adapts to the consumer. Immutable; made by {@link
- * #builder()}.
+ * #newBuilder()}.
  *
  * <p>With {@linkplain #adaptive() adaptive} windowing the window doubles (up to {@link
  * #maxWindow()}) each fourth time the consumer finds the buffer empty (it keeps up and waits on the
@@ -30,7 +30,7 @@ public final class ReceiverSettings {
    */
   public static final int DEFAULT_MAX_WINDOW = 1024;
 
-  private static final ReceiverSettings DEFAULTS = builder().build();
+  private static final ReceiverSettings DEFAULTS = newBuilder().build();
 
   private final int initialWindow;
   private final int minWindow;
@@ -52,7 +52,7 @@ public final class ReceiverSettings {
   }
 
   /** Returns a builder with every setting at its default. */
-  public static Builder builder() {
+  public static Builder newBuilder() {
     return new Builder();
   }
 

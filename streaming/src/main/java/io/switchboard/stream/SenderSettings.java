@@ -9,7 +9,7 @@ import java.util.function.ToIntFunction;
  * overflow, and how it sizes and ranks messages. Immutable; made by {@link #newBuilder()}.
  *
  * <pre>{@code
- * SenderSettings<LogLine> settings = SenderSettings.<LogLine>builder()
+ * SenderSettings<LogLine> settings = SenderSettings.<LogLine>newBuilder()
  *     .maxBufferedMessages(1_000)
  *     .maxBufferedBytes(1 << 20)
  *     .sizeFunction(line -> 32 + line.text().length())
@@ -43,7 +43,7 @@ public final class SenderSettings<T> {
    */
   public static final Duration DEFAULT_BLOCK_TIMEOUT = Duration.ofSeconds(10);
 
-  private static final SenderSettings<Object> DEFAULTS = SenderSettings.builder().build();
+  private static final SenderSettings<Object> DEFAULTS = SenderSettings.newBuilder().build();
 
   private final int maxBufferedMessages;
   private final long maxBufferedBytes;
@@ -69,7 +69,7 @@ public final class SenderSettings<T> {
   }
 
   /** Returns a builder with every setting at its default. */
-  public static <T> Builder<T> builder() {
+  public static <T> Builder<T> newBuilder() {
     return new Builder<>();
   }
 

@@ -6,6 +6,7 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.switchboard.core.ExperimentalApi;
 import java.util.Objects;
 import java.util.concurrent.Flow;
 
@@ -24,6 +25,7 @@ import java.util.concurrent.Flow;
  *
  * @param <T> the message type
  */
+@ExperimentalApi("Flow interop, shaped by its first users")
 public final class StreamPublisher<T> implements Flow.Publisher<T>, StreamObserver<T> {
   private final Object lock = new Object();
   private volatile CallStreamObserver<?> flow;

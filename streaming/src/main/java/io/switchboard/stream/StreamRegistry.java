@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * (completion, error, cancellation, deadline, client disconnect, idle reaping).
  *
  * <pre>{@code
- * StreamRegistry registry = StreamRegistry.builder().idleTimeout(Duration.ofMinutes(2)).build();
+ * StreamRegistry registry = StreamRegistry.newBuilder().idleTimeout(Duration.ofMinutes(2)).build();
  * Server server = NettyServerBuilder.forPort(port)
  *     .addService(ServerInterceptors.intercept(logService, registry.interceptor()))
  *     .addStreamTracerFactory(registry.streamTracerFactory()) // optional: byte counts
@@ -99,7 +99,7 @@ public final class StreamRegistry implements AutoCloseable {
   }
 
   /** Returns a builder with the {@linkplain #DEFAULT_IDLE_TIMEOUT default} idle timeout. */
-  public static Builder builder() {
+  public static Builder newBuilder() {
     return new Builder();
   }
 
@@ -118,6 +118,18 @@ public final class StreamRegistry implements AutoCloseable {
    */
   public ServerStreamTracer.Factory streamTracerFactory() {
     return tracerFactory;
+  }
+
+  /**
+   * Returns a builder holding this registry's settings (idle timeout, its scheduler if one was
+   * given, and the close listeners it has now), to make another registry like it.
+   */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.idleTimeout = idleTimeout;
+    b.scheduler = ownScheduler ? null : scheduler;
+    b.listeners.addAll(listeners);
+    return b;
   }
 
   /** Returns the idle timeout. */

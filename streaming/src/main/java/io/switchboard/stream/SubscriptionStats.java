@@ -1,5 +1,7 @@
 package io.switchboard.stream;
 
+import io.switchboard.core.ExperimentalApi;
+
 /**
  * A snapshot of a {@link CatchUpSubscription}'s progress.
  *
@@ -11,6 +13,7 @@ package io.switchboard.stream;
  * @param fallbacks times the live buffer overflowed and the subscription went back to the store
  * @param live whether it currently follows the log live
  */
+@ExperimentalApi("follows CatchUpSubscription")
 public record SubscriptionStats(
     long nextSequence,
     long delivered,

@@ -78,7 +78,7 @@ class BackpressureNettyTest {
     FlowControlledSender<Msg> sender =
         FlowControlledSender.create(
             (ServerCallStreamObserver<Msg>) responses,
-            SenderSettings.<Msg>builder()
+            SenderSettings.<Msg>newBuilder()
                 .maxBufferedMessages(MAX_MESSAGES)
                 .maxBufferedBytes(MAX_BYTES)
                 .sizeFunction(Msg::size)
@@ -119,7 +119,7 @@ class BackpressureNettyTest {
     StreamReceiver<Msg> receiver =
         StreamReceiver.forServer(
             (ServerCallStreamObserver<?>) responses,
-            ReceiverSettings.builder().initialWindow(8).maxWindow(8).minWindow(1).build(),
+            ReceiverSettings.newBuilder().initialWindow(8).maxWindow(8).minWindow(1).build(),
             new MessageHandler<Msg>() {
               @Override
               public void onMessage(Msg message) {
@@ -153,7 +153,7 @@ class BackpressureNettyTest {
 
     StreamReceiver<Msg> receiver =
         StreamReceiver.forClient(
-            ReceiverSettings.builder().initialWindow(4).maxWindow(4).adaptive(false).build());
+            ReceiverSettings.newBuilder().initialWindow(4).maxWindow(4).adaptive(false).build());
     client.serverStreaming(
         PRODUCE, new Req(perProducer, strategy.name()), receiver.clientObserver());
     List<Msg> delivered = new ArrayList<>();
@@ -221,7 +221,7 @@ class BackpressureNettyTest {
     RpcClient client = RpcClient.create(server.newChannel());
     StreamReceiver<Msg> receiver =
         StreamReceiver.forClient(
-            ReceiverSettings.builder().initialWindow(2).minWindow(1).maxWindow(64).build());
+            ReceiverSettings.newBuilder().initialWindow(2).minWindow(1).maxWindow(64).build());
     client.serverStreaming(PRODUCE, new Req(3000, "BLOCK"), receiver.clientObserver());
     int count = 0;
     for (Msg m : receiver) {
@@ -248,7 +248,7 @@ class BackpressureNettyTest {
     AtomicInteger count = new AtomicInteger();
     StreamReceiver<Msg> receiver =
         StreamReceiver.forClient(
-            ReceiverSettings.builder()
+            ReceiverSettings.newBuilder()
                 .initialWindow(64)
                 .minWindow(2)
                 .maxWindow(64)
@@ -292,7 +292,7 @@ class BackpressureNettyTest {
                 senderRef.set(
                     FlowControlledSender.create(
                         requests,
-                        SenderSettings.<Msg>builder()
+                        SenderSettings.<Msg>newBuilder()
                             .maxBufferedMessages(32)
                             .blockTimeout(Duration.ofSeconds(60))
                             .build()))));

@@ -63,13 +63,13 @@ class CatchUpNettyTest {
     FlowControlledSender<Msg> sender =
         FlowControlledSender.create(
             (ServerCallStreamObserver<Msg>) responses,
-            SenderSettings.<Msg>builder()
+            SenderSettings.<Msg>newBuilder()
                 .maxBufferedMessages(64)
                 .overflowStrategy(push ? OverflowStrategy.DROP_OLDEST : OverflowStrategy.BLOCK)
                 .build());
     lastSender.set(sender);
     CatchUpSubscription.Builder<Long, Msg> builder =
-        CatchUpSubscription.builder(
+        CatchUpSubscription.newBuilder(
                 log.get(), sender, e -> new Msg(EVENT, e.sequence(), 0, bytes(e.payload())))
             .liveBuffer(8) // small: slow readers fall back to the store often
             .pageSize(32)
@@ -135,7 +135,7 @@ class CatchUpNettyTest {
             appender);
     long from = 1 + random.nextLong(Math.max(1, history + appends / 4));
     StreamReceiver<Msg> receiver =
-        StreamReceiver.forClient(ReceiverSettings.builder().initialWindow(8).build());
+        StreamReceiver.forClient(ReceiverSettings.newBuilder().initialWindow(8).build());
     client.serverStreaming(
         SUBSCRIBE, new Req(from, filtered ? "third" : "all"), receiver.clientObserver());
 
@@ -195,7 +195,8 @@ class CatchUpNettyTest {
     }
     log.set(events);
     StreamReceiver<Msg> receiver =
-        StreamReceiver.forClient(ReceiverSettings.builder().initialWindow(4).maxWindow(4).build());
+        StreamReceiver.forClient(
+            ReceiverSettings.newBuilder().initialWindow(4).maxWindow(4).build());
     client.serverStreaming(SUBSCRIBE, new Req(1, "push"), receiver.clientObserver());
     // History first, read slowly.
     List<Long> received = new ArrayList<>();

@@ -55,9 +55,9 @@ class CoalescerTest {
   void idleSendsSinglesAndBusyGathersBatches() throws Exception {
     Fixture f =
         fixture(
-            CoalescerSettings.<Msg>builder()
+            CoalescerSettings.<Msg>newBuilder()
                 .maxBatchMessages(10)
-                .linger(Duration.ofHours(1))
+                .maxDelay(Duration.ofHours(1))
                 .build());
     FakeCall<Msg> call = f.call();
     FlowControlledSender<Msg> sender = f.sender();
@@ -85,8 +85,9 @@ class CoalescerTest {
   }
 
   @Test
-  void lingerBoundsTheWaitWhileTheTransportIsBusy() throws Exception {
-    Fixture f = fixture(CoalescerSettings.<Msg>builder().linger(Duration.ofMillis(20)).build());
+  void maxDelayBoundsTheWaitWhileTheTransportIsBusy() throws Exception {
+    Fixture f =
+        fixture(CoalescerSettings.<Msg>newBuilder().maxDelay(Duration.ofMillis(20)).build());
     FakeCall<Msg> call = f.call();
     FlowControlledSender<Msg> sender = f.sender();
     Coalescer<Msg, Msg> coalescer = f.coalescer();
@@ -98,7 +99,7 @@ class CoalescerTest {
       assertThat(System.nanoTime()).isLessThan(deadline);
       Thread.sleep(2); // polling a condition with a deadline
     }
-    assertThat(coalescer.stats().sentAfterLinger()).isEqualTo(1);
+    assertThat(coalescer.stats().sentAfterMaxDelay()).isEqualTo(1);
     assertThat(coalescer.stats().pending()).isZero();
   }
 
@@ -106,10 +107,10 @@ class CoalescerTest {
   void byteBoundSplitsBatches() {
     Fixture f =
         fixture(
-            CoalescerSettings.<Msg>builder()
+            CoalescerSettings.<Msg>newBuilder()
                 .maxBatchBytes(100)
                 .sizeFunction(Msg::size)
-                .linger(Duration.ofHours(1))
+                .maxDelay(Duration.ofHours(1))
                 .build());
     FakeCall<Msg> call = f.call();
     FlowControlledSender<Msg> sender = f.sender();
@@ -141,12 +142,12 @@ class CoalescerTest {
                       FlowControlledSender<Msg> sender =
                           FlowControlledSender.create(
                               (ServerCallStreamObserver<Msg>) responses,
-                              SenderSettings.<Msg>builder().maxBufferedMessages(8).build());
+                              SenderSettings.<Msg>newBuilder().maxBufferedMessages(8).build());
                       Coalescer<Msg, Msg> coalescer =
                           Coalescer.create(
                               sender,
                               CoalescerTest::batchOf,
-                              CoalescerSettings.<Msg>builder().maxBatchMessages(500).build(),
+                              CoalescerSettings.<Msg>newBuilder().maxBatchMessages(500).build(),
                               scheduler);
                       producer.execute(
                           () -> {

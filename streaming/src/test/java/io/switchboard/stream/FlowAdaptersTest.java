@@ -47,7 +47,7 @@ class FlowAdaptersTest {
                       FlowControlledSender<Msg> sender =
                           FlowControlledSender.create(
                               (ServerCallStreamObserver<Msg>) responses,
-                              SenderSettings.<Msg>builder()
+                              SenderSettings.<Msg>newBuilder()
                                   .maxBufferedMessages(32)
                                   .overflowStrategy(OverflowStrategy.FAIL)
                                   .build());

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 /** The sender's rules, against a call whose readiness the test controls. */
 class FlowControlledSenderTest {
   private static SenderSettings.Builder<Msg> settings(OverflowStrategy strategy, int max) {
-    return SenderSettings.<Msg>builder().maxBufferedMessages(max).overflowStrategy(strategy);
+    return SenderSettings.<Msg>newBuilder().maxBufferedMessages(max).overflowStrategy(strategy);
   }
 
   private static Msg msg(long seq) {
@@ -385,13 +385,13 @@ class FlowControlledSenderTest {
 
   @Test
   void settingsAreValidated() {
-    assertThatThrownBy(() -> SenderSettings.builder().maxBufferedMessages(0))
+    assertThatThrownBy(() -> SenderSettings.newBuilder().maxBufferedMessages(0))
         .hasMessage("maxBufferedMessages: 0 (expected: >= 1)");
-    assertThatThrownBy(() -> SenderSettings.builder().maxBufferedBytes(-1))
+    assertThatThrownBy(() -> SenderSettings.newBuilder().maxBufferedBytes(-1))
         .hasMessage("maxBufferedBytes: -1 (expected: >= 1)");
-    assertThatThrownBy(() -> SenderSettings.builder().blockTimeout(Duration.ofMillis(-1)))
+    assertThatThrownBy(() -> SenderSettings.newBuilder().blockTimeout(Duration.ofMillis(-1)))
         .isInstanceOf(IllegalArgumentException.class);
-    SenderSettings<Object> s = SenderSettings.builder().maxBufferedMessages(7).build();
+    SenderSettings<Object> s = SenderSettings.newBuilder().maxBufferedMessages(7).build();
     assertThat(s.toBuilder().build().maxBufferedMessages()).isEqualTo(7);
   }
 }

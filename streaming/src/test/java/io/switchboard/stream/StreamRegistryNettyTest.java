@@ -54,7 +54,7 @@ class StreamRegistryNettyTest {
 
   private StreamRegistry registry(Duration idleTimeout) {
     StreamRegistry registry =
-        StreamRegistry.builder()
+        StreamRegistry.newBuilder()
             .idleTimeout(idleTimeout)
             .addCloseListener(
                 (info, status) -> {
@@ -87,7 +87,7 @@ class StreamRegistryNettyTest {
     FlowControlledSender<Msg> sender =
         FlowControlledSender.create(
             (ServerCallStreamObserver<Msg>) responses,
-            SenderSettings.<Msg>builder().maxBufferedMessages(16).build());
+            SenderSettings.<Msg>newBuilder().maxBufferedMessages(16).build());
     sender.whenDone().thenAccept(handlerSawEnd::complete);
     producers.execute(
         () -> {

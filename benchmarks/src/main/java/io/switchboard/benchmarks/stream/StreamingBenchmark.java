@@ -209,7 +209,7 @@ public class StreamingBenchmark {
       FlowControlledSender<byte[]> sender =
           FlowControlledSender.create(
               (ServerCallStreamObserver<byte[]>) responses,
-              SenderSettings.builder().overflowStrategy(OverflowStrategy.DROP_OLDEST).build());
+              SenderSettings.newBuilder().overflowStrategy(OverflowStrategy.DROP_OLDEST).build());
       producers.execute(
           () -> {
             for (int i = 0; i < n; i++) {
@@ -224,7 +224,7 @@ public class StreamingBenchmark {
       FlowControlledSender<byte[]> sender =
           FlowControlledSender.create(
               (ServerCallStreamObserver<byte[]>) responses, SenderSettings.defaults());
-      CatchUpSubscription.builder(log, sender, Event::payload)
+      CatchUpSubscription.newBuilder(log, sender, Event::payload)
           .fromSequence(1)
           .executor(replayExecutor)
           .start();

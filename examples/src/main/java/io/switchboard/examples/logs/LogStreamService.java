@@ -106,7 +106,7 @@ public final class LogStreamService {
 
   private static SenderSettings<LogMessage> senderSettings(Delivery delivery) {
     SenderSettings.Builder<LogMessage> settings =
-        SenderSettings.<LogMessage>builder()
+        SenderSettings.<LogMessage>newBuilder()
             .maxBufferedMessages(MAX_BUFFERED_LINES)
             .sizeFunction(m -> 48 + m.service().length() + m.text().length())
             .priority(m -> m.level().ordinal());
@@ -150,7 +150,8 @@ public final class LogStreamService {
       LogLevel min = request.minLevel();
       String service = request.service();
       CatchUpSubscription.Builder<LogLine, LogMessage> builder =
-          CatchUpSubscription.builder(log, sender, e -> LogMessage.line(e.sequence(), e.payload()))
+          CatchUpSubscription.newBuilder(
+                  log, sender, e -> LogMessage.line(e.sequence(), e.payload()))
               .filter(
                   line ->
                       line.level().compareTo(min) >= 0

@@ -93,7 +93,8 @@ public final class LogsDemo {
   private void show(Console out, JdbcEventStore<LogLine> store)
       throws IOException, InterruptedException {
     LogStreamService service = new LogStreamService(log);
-    StreamRegistry registry = StreamRegistry.builder().idleTimeout(Duration.ofMinutes(1)).build();
+    StreamRegistry registry =
+        StreamRegistry.newBuilder().idleTimeout(Duration.ofMinutes(1)).build();
     Server server =
         NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
             .addService(ServerInterceptors.intercept(service.definition(), registry.interceptor()))
@@ -205,7 +206,7 @@ public final class LogsDemo {
           new Subscriber(
               channel,
               delivery,
-              ReceiverSettings.builder().initialWindow(8).maxWindow(8).adaptive(false).build());
+              ReceiverSettings.newBuilder().initialWindow(8).maxWindow(8).adaptive(false).build());
       s.request(new LogRequest(0, LogLevel.DEBUG, ""));
       LogStreamService.SessionStats session = awaitLive(service, lastSession);
       lastSession = session.id();
