@@ -4,9 +4,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.CallStreamObserver;
 import io.grpc.stub.ServerCallStreamObserver;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -70,20 +67,7 @@ public final class FlowControlledSender<T> {
     CANCELLED
   }
 
-  private static final class Entry<T> {
-    final T message;
-    final int size;
-    final int priority;
-
-    Entry(T message, int size, int priority) {
-      this.message = message;
-      this.size = size;
-      this.priority = priority;
-    }
-  }
-
   private final CallStreamObserver<T> call;
-  private final int maxMessages;
   private final long maxBytes;
   private final OverflowStrategy strategy;
   private final long blockTimeoutNanos;
@@ -93,7 +77,7 @@ public final class FlowControlledSender<T> {
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition notFull = lock.newCondition();
-  private final ArrayDeque<Entry<T>> buffer = new ArrayDeque<>();
+  private final OutboundBuffer<T> buffer; // guarded by lock
   private final AtomicInteger wip = new AtomicInteger();
   private final AtomicInteger notifying = new AtomicInteger();
   private final CompletableFuture<Status> done = new CompletableFuture<>();
@@ -101,24 +85,19 @@ public final class FlowControlledSender<T> {
   // Guarded by lock.
   private State state = State.OPEN;
   private Throwable terminalError;
-  private long bufferedBytes;
   private int waiters;
   private long offered;
   private long sent;
-  private long dropped;
-  private long timedOut;
-  private long discarded;
   private long rejected;
-  private int peakBuffered;
-  private long peakBufferedBytes;
 
   private volatile Runnable onWritable;
 
   private FlowControlledSender(CallStreamObserver<T> call, SenderSettings<? super T> settings) {
     this.call = call;
-    this.maxMessages = settings.maxBufferedMessages();
     this.maxBytes = settings.maxBufferedBytes();
     this.strategy = settings.overflowStrategy();
+    this.buffer =
+        new OutboundBuffer<>(settings.maxBufferedMessages(), maxBytes, settings.overflowStrategy());
     this.blockTimeoutNanos = Limits.nanos(settings.blockTimeout());
     this.sizeFunction = settings.sizeFunction();
     this.priorityFunction = settings.priority();
@@ -145,10 +124,7 @@ public final class FlowControlledSender<T> {
     if (call instanceof ServerCallStreamObserver<?> server) {
       server.setOnCancelHandler(sender::callClosed);
     }
-    StreamRegistry.Tracked tracked = StreamRegistry.currentTracked();
-    if (tracked != null) {
-      tracked.attachBuffer(sender::buffered); // the registry's snapshot shows what waits here
-    }
+    BufferGauge.report(sender::buffered); // a registry tracking the call shows what waits here
     return sender;
   }
 
@@ -175,9 +151,8 @@ public final class FlowControlledSender<T> {
         strategy == OverflowStrategy.DROP_LOWEST_PRIORITY
             ? priorityFunction.applyAsInt(message)
             : 0;
-    List<T> victims = null;
+    List<T> dropped = null;
     boolean accepted;
-    boolean droppedIncoming = false;
     boolean writeNow = false;
     lock.lock();
     try {
@@ -194,62 +169,23 @@ public final class FlowControlledSender<T> {
         sent++;
         writeNow = true;
         accepted = true;
-      } else if (fits(size)) {
-        enqueue(new Entry<>(message, size, priority));
+      } else if (buffer.add(message, size, priority)) {
         accepted = true;
+      } else if (strategy == OverflowStrategy.BLOCK) {
+        long droppedBefore = buffer.dropped();
+        accepted = awaitRoomAndEnqueue(message, size);
+        if (buffer.dropped() != droppedBefore) {
+          dropped = List.of(message);
+        }
       } else {
-        switch (strategy) {
-          case BLOCK -> {
-            long droppedBefore = dropped;
-            accepted = awaitRoomAndEnqueue(message, size);
-            droppedIncoming = dropped != droppedBefore;
-          }
-          case DROP_NEWEST -> {
-            dropped++;
-            droppedIncoming = true;
-            accepted = false;
-          }
-          case DROP_OLDEST -> {
-            victims = new ArrayList<>();
-            while (!fits(size)) {
-              Entry<T> oldest = buffer.pollFirst();
-              bufferedBytes -= oldest.size;
-              dropped++;
-              victims.add(oldest.message);
-            }
-            enqueue(new Entry<>(message, size, priority));
-            accepted = true;
-          }
-          case DROP_LOWEST_PRIORITY -> {
-            victims = dropLowerThan(size, priority);
-            accepted = victims != null;
-            if (accepted) {
-              enqueue(new Entry<>(message, size, priority));
-            } else {
-              dropped++;
-              droppedIncoming = true;
-            }
-          }
-          case FAIL -> {
-            dropped++;
-            droppedIncoming = true;
-            accepted = false;
-            Status status =
-                Status.RESOURCE_EXHAUSTED.withDescription(
-                    "outbound buffer full: "
-                        + buffer.size()
-                        + " messages / "
-                        + bufferedBytes
-                        + " bytes buffered, a "
-                        + size
-                        + "-byte message does not fit (bounds: "
-                        + maxMessages
-                        + " messages, "
-                        + maxBytes
-                        + " bytes); the receiver is reading slower than the sender writes");
-            beginFailNow(status.asRuntimeException());
-          }
-          default -> throw new AssertionError(strategy);
+        OutboundBuffer.Overflow<T> overflow = buffer.overflow(message, size, priority);
+        accepted = overflow.accepted();
+        dropped = overflow.dropped();
+        if (strategy == OverflowStrategy.FAIL) {
+          beginFailNow(
+              Status.RESOURCE_EXHAUSTED
+                  .withDescription(buffer.describeFull(size))
+                  .asRuntimeException());
         }
       }
     } finally {
@@ -259,11 +195,8 @@ public final class FlowControlledSender<T> {
       writeSafely(message);
       afterDirectWrite();
     } else {
-      if (droppedIncoming) {
-        notifyDropped(List.of(message));
-      }
-      if (victims != null) {
-        notifyDropped(victims);
+      if (dropped != null) {
+        notifyDropped(dropped);
       }
       drain();
     }
@@ -426,14 +359,14 @@ public final class FlowControlledSender<T> {
       return new SenderStats(
           offered,
           sent,
-          dropped,
-          timedOut,
-          discarded,
+          buffer.dropped(),
+          buffer.timedOut(),
+          buffer.discarded(),
           rejected,
           buffer.size(),
-          bufferedBytes,
-          peakBuffered,
-          peakBufferedBytes);
+          buffer.bytes(),
+          buffer.peakMessages(),
+          buffer.peakBytes());
     } finally {
       lock.unlock();
     }
@@ -446,38 +379,21 @@ public final class FlowControlledSender<T> {
 
   // ---- internals (callers hold the lock where noted) ----
 
-  private boolean fits(int size) {
-    return buffer.size() < maxMessages && bufferedBytes + size <= maxBytes;
-  }
-
-  /** Lock held. */
-  private void enqueue(Entry<T> entry) {
-    buffer.addLast(entry);
-    bufferedBytes += entry.size;
-    if (buffer.size() > peakBuffered) {
-      peakBuffered = buffer.size();
-    }
-    if (bufferedBytes > peakBufferedBytes) {
-      peakBufferedBytes = bufferedBytes;
-    }
-  }
-
   /** Lock held. Returns false when the wait timed out or the stream ended meanwhile. */
   private boolean awaitRoomAndEnqueue(T message, int size) {
     long remaining = blockTimeoutNanos;
     waiters++;
     try {
-      while (state == State.OPEN && !fits(size)) {
+      while (state == State.OPEN && !buffer.fits(size)) {
         if (remaining <= 0) {
-          dropped++;
-          timedOut++;
+          buffer.countTimedOut();
           return false;
         }
         try {
           remaining = notFull.awaitNanos(remaining);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          dropped++;
+          buffer.countInterrupted();
           throw Status.CANCELLED
               .withDescription("interrupted while waiting for room in the outbound buffer")
               .withCause(e)
@@ -492,59 +408,13 @@ public final class FlowControlledSender<T> {
       rejected++;
       return false;
     }
-    enqueue(new Entry<>(message, size, 0));
+    buffer.add(message, size, 0);
     return true;
-  }
-
-  /**
-   * Lock held. Frees room for a message of the given size and priority by dropping buffered
-   * messages of strictly lower priority, lowest first and oldest first among equals. Returns the
-   * dropped messages in the order they were dropped, or null (and drops nothing) if not enough
-   * lower-priority messages exist. No sorting: one pass to check that dropping can make room, then
-   * one pass per priority level dropped from (usually one).
-   */
-  private List<T> dropLowerThan(int size, int priority) {
-    int lowerCount = 0;
-    long lowerBytes = 0;
-    int lowest = priority;
-    for (Entry<T> e : buffer) {
-      if (e.priority < priority) {
-        lowerCount++;
-        lowerBytes += e.size;
-        lowest = Math.min(lowest, e.priority);
-      }
-    }
-    if (buffer.size() - lowerCount >= maxMessages || bufferedBytes - lowerBytes + size > maxBytes) {
-      return null; // even dropping every lower-priority message would not make room
-    }
-    List<T> victims = new ArrayList<>();
-    while (!fits(size)) {
-      // Some message of priority `lowest` (< priority) is left, or dropping would have made room.
-      int nextLowest = priority;
-      for (Iterator<Entry<T>> it = buffer.iterator(); it.hasNext() && !fits(size); ) {
-        Entry<T> e = it.next();
-        if (e.priority == lowest) {
-          it.remove();
-          bufferedBytes -= e.size;
-          dropped++;
-          victims.add(e.message);
-        } else if (e.priority > lowest && e.priority < nextLowest) {
-          nextLowest = e.priority;
-        }
-      }
-      lowest = nextLowest;
-    }
-    return victims;
-  }
-
-  /** Lock held. */
-  private boolean belowLowWatermark() {
-    return buffer.size() <= maxMessages / 2 && bufferedBytes <= maxBytes / 2;
   }
 
   /** Lock held. Wakes blocked producers when a drain pass stops with room left. */
   private void wakeWaitersIfRoom() {
-    if (waiters > 0 && buffer.size() < maxMessages) {
+    if (waiters > 0 && buffer.belowCountBound()) {
       notFull.signalAll();
     }
   }
@@ -558,9 +428,7 @@ public final class FlowControlledSender<T> {
 
   /** Lock held. */
   private void discardBuffer() {
-    discarded += buffer.size();
-    buffer.clear();
-    bufferedBytes = 0;
+    buffer.discardAll();
     if (waiters > 0) {
       notFull.signalAll();
     }
@@ -628,15 +496,13 @@ public final class FlowControlledSender<T> {
               writable = false;
               break;
             }
-            Entry<T> e = buffer.pollFirst();
-            bufferedBytes -= e.size;
+            next = buffer.poll();
             sent++;
-            if (waiters > 0 && belowLowWatermark()) {
+            if (waiters > 0 && buffer.belowLowWatermark()) {
               // Not on every message: a blocked producer woken per message would ping-pong the
               // lock with the drainer; waking it at half-empty lets it refill in one go.
               notFull.signalAll();
             }
-            next = e.message;
           } else if (state == State.CLOSING) {
             state = State.TERMINATED;
             end = true;

@@ -16,17 +16,18 @@ import java.util.concurrent.Flow;
  * (grpc's automatic flow control is turned off). One subscriber only; a second gets {@code onError}
  * with {@link IllegalStateException}.
  *
- * <p>On the server, make it inside the handler with {@link #forServer} and return it as the request
- * observer; on the client, make it with {@link #forClient()} and start the call with {@link
- * #clientObserver()}. Signals reach the subscriber on grpc's callback thread (in order, never
- * concurrently). Cancelling the subscription cancels a client call; on the server it stops delivery
- * (end the call through its response stream). A subscriber that throws from {@code onNext} breaks
- * rule 2.13; the publisher then cancels as if the subscription were cancelled.
+ * <p>On the server, make it inside the handler with {@link #forServer} and return {@link
+ * #requestObserver()} as the request observer; on the client, make it with {@link #forClient()} and
+ * start the call with {@link #clientObserver()}. Signals reach the subscriber on grpc's callback
+ * thread (in order, never concurrently). Cancelling the subscription cancels a client call; on the
+ * server it stops delivery (end the call through its response stream). A subscriber that throws
+ * from {@code onNext} breaks rule 2.13; the publisher then cancels as if the subscription were
+ * cancelled.
  *
  * @param <T> the message type
  */
 @ExperimentalApi("Flow interop, shaped by its first users")
-public final class StreamPublisher<T> implements Flow.Publisher<T>, StreamObserver<T> {
+public final class StreamPublisher<T> implements Flow.Publisher<T> {
   private final Object lock = new Object();
   private volatile CallStreamObserver<?> flow;
   private Flow.Subscriber<? super T> subscriber; // guarded by lock
@@ -35,12 +36,13 @@ public final class StreamPublisher<T> implements Flow.Publisher<T>, StreamObserv
   private boolean endDelivered; // guarded by lock
   private long demandBeforeStart; // guarded by lock
   private volatile boolean cancelled;
+  private final StreamObserver<T> observer = new Inbound();
 
   private StreamPublisher() {}
 
   /**
-   * Makes a publisher of a server call's requests. Call it inside the handler and return it as the
-   * request observer.
+   * Makes a publisher of a server call's requests. Call it inside the handler and return {@link
+   * #requestObserver()} as the request observer.
    *
    * @param call the call's response observer (grpc uses it for the call's flow control)
    * @throws NullPointerException if the call is null
@@ -62,6 +64,14 @@ public final class StreamPublisher<T> implements Flow.Publisher<T>, StreamObserv
   }
 
   /**
+   * Returns the observer to return from the server handler as its request observer: grpc feeds this
+   * publisher through it. For a publisher made {@code forServer}; the same object each time.
+   */
+  public StreamObserver<T> requestObserver() {
+    return observer;
+  }
+
+  /**
    * Returns the response observer to start the client call with.
    *
    * @throws IllegalStateException when the call starts, if an observer of this publisher already
@@ -69,7 +79,7 @@ public final class StreamPublisher<T> implements Flow.Publisher<T>, StreamObserv
    */
   public <ReqT> ClientResponseObserver<ReqT, T> clientObserver() {
     return new ForwardingClientObserver<ReqT, T>(
-        this,
+        observer,
         requestStream -> {
           int initial;
           synchronized (lock) {
@@ -98,42 +108,6 @@ public final class StreamPublisher<T> implements Flow.Publisher<T>, StreamObserv
     deliverEndIfAny();
   }
 
-  /** Receives a message from grpc; not for application use. */
-  @Override
-  public void onNext(T value) {
-    Flow.Subscriber<? super T> s;
-    synchronized (lock) {
-      s = subscriber;
-    }
-    if (cancelled || s == null) {
-      return;
-    }
-    try {
-      s.onNext(value);
-    } catch (RuntimeException e) {
-      cancel(e);
-    }
-  }
-
-  /** Receives the stream's failure from grpc; not for application use. */
-  @Override
-  public void onError(Throwable t) {
-    synchronized (lock) {
-      ended = true;
-      endError = t;
-    }
-    deliverEndIfAny();
-  }
-
-  /** Receives the stream's end from grpc; not for application use. */
-  @Override
-  public void onCompleted() {
-    synchronized (lock) {
-      ended = true;
-    }
-    deliverEndIfAny();
-  }
-
   private void deliverEndIfAny() {
     Flow.Subscriber<? super T> s;
     Throwable error;
@@ -156,6 +130,42 @@ public final class StreamPublisher<T> implements Flow.Publisher<T>, StreamObserv
     cancelled = true;
     if (flow instanceof ClientCallStreamObserver<?> client) {
       client.cancel("the subscriber cancelled", cause);
+    }
+  }
+
+  /** What grpc calls: not the publisher itself, so users cannot call it by type. */
+  private final class Inbound implements StreamObserver<T> {
+    @Override
+    public void onNext(T value) {
+      Flow.Subscriber<? super T> s;
+      synchronized (lock) {
+        s = subscriber;
+      }
+      if (cancelled || s == null) {
+        return;
+      }
+      try {
+        s.onNext(value);
+      } catch (RuntimeException e) {
+        cancel(e);
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      synchronized (lock) {
+        ended = true;
+        endError = t;
+      }
+      deliverEndIfAny();
+    }
+
+    @Override
+    public void onCompleted() {
+      synchronized (lock) {
+        ended = true;
+      }
+      deliverEndIfAny();
     }
   }
 

@@ -28,7 +28,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.IntSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,7 +63,7 @@ public final class StreamRegistry implements AutoCloseable {
    */
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(6);
 
-  static final Context.Key<Tracked> TRACKED_KEY = Context.key("switchboard-stream-tracked");
+  private static final Context.Key<Tracked> TRACKED_KEY = Context.key("switchboard-stream-tracked");
   private static final Context.Key<ByteCounter> BYTES_KEY = Context.key("switchboard-stream-bytes");
 
   private final Duration idleTimeout;
@@ -217,10 +216,6 @@ public final class StreamRegistry implements AutoCloseable {
     return t == null ? Optional.empty() : Optional.of(t.id);
   }
 
-  static Tracked currentTracked() {
-    return TRACKED_KEY.get();
-  }
-
   /** Stops the reaper; shuts down its thread if the registry made it. Tracking goes on. */
   @Override
   public void close() {
@@ -319,7 +314,7 @@ public final class StreamRegistry implements AutoCloseable {
     final AtomicLong messagesOut = new AtomicLong();
     volatile long lastActivityNanos;
     volatile StreamState state = StreamState.OPEN;
-    volatile IntSupplier buffered;
+    final BufferGauge buffered = new BufferGauge();
     volatile ReapableCall<?, ?> call;
 
     Tracked(long id, String method, String peer, ByteCounter bytes) {
@@ -336,10 +331,6 @@ public final class StreamRegistry implements AutoCloseable {
       lastActivityNanos = System.nanoTime();
     }
 
-    void attachBuffer(IntSupplier buffered) {
-      this.buffered = buffered;
-    }
-
     void addCleanup(Runnable cleanup) {
       cleanups.add(cleanup);
       if (finished.get()) {
@@ -348,15 +339,6 @@ public final class StreamRegistry implements AutoCloseable {
     }
 
     StreamInfo info() {
-      IntSupplier b = buffered;
-      int bufferedNow = 0;
-      if (b != null) {
-        try {
-          bufferedNow = b.getAsInt();
-        } catch (RuntimeException e) {
-          bufferedNow = 0;
-        }
-      }
       return new StreamInfo(
           id,
           method,
@@ -368,7 +350,7 @@ public final class StreamRegistry implements AutoCloseable {
           messagesOut.get(),
           bytes == null ? -1 : bytes.in.get(),
           bytes == null ? -1 : bytes.out.get(),
-          bufferedNow);
+          buffered.read());
     }
 
     /** Runs the end of the stream exactly once. */
@@ -480,7 +462,10 @@ public final class StreamRegistry implements AutoCloseable {
       ReapableCall<ReqT, RespT> reapable = new ReapableCall<>(call, tracked);
       tracked.call = reapable;
       streams.put(tracked.id, tracked);
-      Context context = Context.current().withValue(TRACKED_KEY, tracked);
+      Context context =
+          Context.current()
+              .withValue(TRACKED_KEY, tracked)
+              .withValue(BufferGauge.KEY, tracked.buffered);
       ServerCall.Listener<ReqT> delegate;
       try {
         delegate = Contexts.interceptCall(context, reapable, headers, next);
