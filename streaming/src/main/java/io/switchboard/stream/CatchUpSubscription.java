@@ -2,6 +2,7 @@ package io.switchboard.stream;
 
 import io.grpc.Status;
 import io.switchboard.core.ExperimentalApi;
+import io.switchboard.core.internal.Checks;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -386,10 +387,7 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
      * @throws IllegalArgumentException if {@code sequence < 1}
      */
     public Builder<E, T> fromSequence(long sequence) {
-      if (sequence < 1) {
-        throw new IllegalArgumentException("fromSequence: " + sequence + " (expected: >= 1)");
-      }
-      this.fromSequence = sequence;
+      this.fromSequence = Checks.positive("fromSequence", sequence);
       this.fromTime = null;
       return this;
     }
@@ -423,10 +421,7 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
      * @throws NullPointerException if the function is null
      */
     public Builder<E, T> checkpoints(long everySkipped, LongFunction<? extends T> toCheckpoint) {
-      if (everySkipped < 1) {
-        throw new IllegalArgumentException("everySkipped: " + everySkipped + " (expected: >= 1)");
-      }
-      this.checkpointEvery = everySkipped;
+      this.checkpointEvery = Checks.positive("everySkipped", everySkipped);
       this.toCheckpoint = Objects.requireNonNull(toCheckpoint, "toCheckpoint");
       return this;
     }
@@ -437,10 +432,7 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
      * @throws IllegalArgumentException if {@code events < 1}
      */
     public Builder<E, T> liveBuffer(int events) {
-      if (events < 1) {
-        throw new IllegalArgumentException("liveBuffer: " + events + " (expected: >= 1)");
-      }
-      this.liveBuffer = events;
+      this.liveBuffer = Checks.positive("liveBuffer", events);
       return this;
     }
 
@@ -450,10 +442,7 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
      * @throws IllegalArgumentException if {@code events < 1}
      */
     public Builder<E, T> pageSize(int events) {
-      if (events < 1) {
-        throw new IllegalArgumentException("pageSize: " + events + " (expected: >= 1)");
-      }
-      this.pageSize = events;
+      this.pageSize = Checks.positive("pageSize", events);
       return this;
     }
 

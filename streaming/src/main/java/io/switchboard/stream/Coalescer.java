@@ -1,6 +1,7 @@
 package io.switchboard.stream;
 
 import io.switchboard.core.ExperimentalApi;
+import io.switchboard.core.internal.Checks;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -78,7 +79,7 @@ public final class Coalescer<T, B> {
     this.scheduler = scheduler;
     this.maxMessages = settings.maxBatchMessages();
     this.maxBytes = settings.maxBatchBytes();
-    this.maxDelayNanos = Limits.nanos(settings.maxDelay());
+    this.maxDelayNanos = TimeUnit.NANOSECONDS.convert(settings.maxDelay()); // saturates
     this.sizeFunction = settings.sizeFunction();
   }
 
@@ -113,7 +114,8 @@ public final class Coalescer<T, B> {
    */
   public boolean add(T message) {
     Objects.requireNonNull(message, "message");
-    int size = Limits.checkedSize(sizeFunction, message, maxBytes, "the batch byte bound");
+    int size =
+        Checks.inRange("message size in bytes", sizeFunction.applyAsInt(message), 0, maxBytes);
     Reason reason = null;
     for (; ; ) {
       boolean flushFirst = false;

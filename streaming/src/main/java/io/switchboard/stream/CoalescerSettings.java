@@ -1,6 +1,7 @@
 package io.switchboard.stream;
 
 import io.switchboard.core.ExperimentalApi;
+import io.switchboard.core.internal.Checks;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.ToIntFunction;
@@ -108,10 +109,7 @@ public final class CoalescerSettings<T> {
      * @throws IllegalArgumentException if {@code max < 1}
      */
     public Builder<T> maxBatchMessages(int max) {
-      if (max < 1) {
-        throw new IllegalArgumentException("maxBatchMessages: " + max + " (expected: >= 1)");
-      }
-      this.maxBatchMessages = max;
+      this.maxBatchMessages = Checks.positive("maxBatchMessages", max);
       return this;
     }
 
@@ -121,10 +119,7 @@ public final class CoalescerSettings<T> {
      * @throws IllegalArgumentException if {@code max < 1}
      */
     public Builder<T> maxBatchBytes(int max) {
-      if (max < 1) {
-        throw new IllegalArgumentException("maxBatchBytes: " + max + " (expected: >= 1)");
-      }
-      this.maxBatchBytes = max;
+      this.maxBatchBytes = Checks.positive("maxBatchBytes", max);
       return this;
     }
 
@@ -135,11 +130,7 @@ public final class CoalescerSettings<T> {
      * @throws IllegalArgumentException if it is not positive
      */
     public Builder<T> maxDelay(Duration maxDelay) {
-      Objects.requireNonNull(maxDelay, "maxDelay");
-      if (maxDelay.isZero() || maxDelay.isNegative()) {
-        throw new IllegalArgumentException("maxDelay: " + maxDelay + " (expected: > 0)");
-      }
-      this.maxDelay = maxDelay;
+      this.maxDelay = Checks.positive("maxDelay", maxDelay);
       return this;
     }
 

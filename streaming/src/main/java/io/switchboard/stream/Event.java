@@ -1,5 +1,6 @@
 package io.switchboard.stream;
 
+import io.switchboard.core.internal.Checks;
 import java.time.Instant;
 import java.util.Objects;
 
@@ -20,9 +21,7 @@ public record Event<E>(long sequence, Instant timestamp, E payload) {
    * @throws NullPointerException if the timestamp or payload is null
    */
   public Event {
-    if (sequence < 1) {
-      throw new IllegalArgumentException("sequence: " + sequence + " (expected: >= 1)");
-    }
+    Checks.positive("sequence", sequence);
     Objects.requireNonNull(timestamp, "timestamp");
     Objects.requireNonNull(payload, "payload");
   }

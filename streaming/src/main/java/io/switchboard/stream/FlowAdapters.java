@@ -1,6 +1,7 @@
 package io.switchboard.stream;
 
 import io.switchboard.core.ExperimentalApi;
+import io.switchboard.core.internal.Checks;
 import java.util.Objects;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicReference;
@@ -35,9 +36,7 @@ public final class FlowAdapters {
       Flow.Publisher<? extends T> publisher, FlowControlledSender<T> sender, int prefetch) {
     Objects.requireNonNull(publisher, "publisher");
     Objects.requireNonNull(sender, "sender");
-    if (prefetch < 1) {
-      throw new IllegalArgumentException("prefetch: " + prefetch + " (expected: >= 1)");
-    }
+    Checks.positive("prefetch", prefetch);
     SenderSubscriber<T> subscriber = new SenderSubscriber<>(sender, prefetch);
     sender.setOnWritableHandler(subscriber::requestMore);
     sender.whenDone().thenRun(subscriber::cancelUpstream);

@@ -4,10 +4,12 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.CallStreamObserver;
 import io.grpc.stub.ServerCallStreamObserver;
+import io.switchboard.core.internal.Checks;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -98,7 +100,7 @@ public final class FlowControlledSender<T> {
     this.strategy = settings.overflowStrategy();
     this.buffer =
         new OutboundBuffer<>(settings.maxBufferedMessages(), maxBytes, settings.overflowStrategy());
-    this.blockTimeoutNanos = Limits.nanos(settings.blockTimeout());
+    this.blockTimeoutNanos = TimeUnit.NANOSECONDS.convert(settings.blockTimeout()); // saturates
     this.sizeFunction = settings.sizeFunction();
     this.priorityFunction = settings.priority();
     this.dropListener = settings.dropListener();
@@ -146,7 +148,9 @@ public final class FlowControlledSender<T> {
    */
   public boolean send(T message) {
     Objects.requireNonNull(message, "message");
-    int size = Limits.checkedSize(sizeFunction, message, maxBytes, "the byte bound");
+    int size =
+        (int)
+            Checks.inRange("message size in bytes", sizeFunction.applyAsInt(message), 0, maxBytes);
     int priority =
         strategy == OverflowStrategy.DROP_LOWEST_PRIORITY
             ? priorityFunction.applyAsInt(message)

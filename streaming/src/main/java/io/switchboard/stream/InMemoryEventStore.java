@@ -1,5 +1,6 @@
 package io.switchboard.stream;
 
+import io.switchboard.core.internal.Checks;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,10 +12,7 @@ final class InMemoryEventStore<E> implements EventStore<E> {
   private int size;
 
   InMemoryEventStore(int maxEvents) {
-    if (maxEvents < 1) {
-      throw new IllegalArgumentException("maxEvents: " + maxEvents + " (expected: >= 1)");
-    }
-    this.ring = new Event<?>[maxEvents];
+    this.ring = new Event<?>[Checks.positive("maxEvents", maxEvents)];
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.switchboard.stream;
 
+import io.switchboard.core.internal.Checks;
 import java.util.concurrent.Executor;
 
 /**
@@ -124,10 +125,7 @@ public final class ReceiverSettings {
      * @throws IllegalArgumentException if {@code window < 1}
      */
     public Builder initialWindow(int window) {
-      if (window < 1) {
-        throw new IllegalArgumentException("initialWindow: " + window + " (expected: >= 1)");
-      }
-      this.initialWindow = window;
+      this.initialWindow = Checks.positive("initialWindow", window);
       return this;
     }
 
@@ -137,10 +135,7 @@ public final class ReceiverSettings {
      * @throws IllegalArgumentException if {@code window < 1}
      */
     public Builder minWindow(int window) {
-      if (window < 1) {
-        throw new IllegalArgumentException("minWindow: " + window + " (expected: >= 1)");
-      }
-      this.minWindow = window;
+      this.minWindow = Checks.positive("minWindow", window);
       return this;
     }
 
@@ -150,10 +145,7 @@ public final class ReceiverSettings {
      * @throws IllegalArgumentException if {@code window < 1}
      */
     public Builder maxWindow(int window) {
-      if (window < 1) {
-        throw new IllegalArgumentException("maxWindow: " + window + " (expected: >= 1)");
-      }
-      this.maxWindow = window;
+      this.maxWindow = Checks.positive("maxWindow", window);
       return this;
     }
 

@@ -1,5 +1,6 @@
 package io.switchboard.stream;
 
+import io.switchboard.core.internal.Checks;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.ToIntFunction;
@@ -180,10 +181,7 @@ public final class SenderSettings<T> {
      * @throws IllegalArgumentException if {@code max < 1}
      */
     public Builder<T> maxBufferedMessages(int max) {
-      if (max < 1) {
-        throw new IllegalArgumentException("maxBufferedMessages: " + max + " (expected: >= 1)");
-      }
-      this.maxBufferedMessages = max;
+      this.maxBufferedMessages = Checks.positive("maxBufferedMessages", max);
       return this;
     }
 
@@ -193,10 +191,7 @@ public final class SenderSettings<T> {
      * @throws IllegalArgumentException if {@code max < 1}
      */
     public Builder<T> maxBufferedBytes(long max) {
-      if (max < 1) {
-        throw new IllegalArgumentException("maxBufferedBytes: " + max + " (expected: >= 1)");
-      }
-      this.maxBufferedBytes = max;
+      this.maxBufferedBytes = Checks.positive("maxBufferedBytes", max);
       return this;
     }
 
@@ -230,11 +225,7 @@ public final class SenderSettings<T> {
      * @throws IllegalArgumentException if it is negative
      */
     public Builder<T> blockTimeout(Duration timeout) {
-      Objects.requireNonNull(timeout, "blockTimeout");
-      if (timeout.isNegative()) {
-        throw new IllegalArgumentException("blockTimeout: " + timeout + " (expected: >= 0)");
-      }
-      this.blockTimeout = timeout;
+      this.blockTimeout = Checks.notNegative("blockTimeout", timeout);
       return this;
     }
 

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Receives a gRPC stream on a thread of your own, with manual flow control: {@link #take()}, {@link
@@ -86,7 +87,8 @@ public final class StreamReceiver<T> extends ReceiverBase<T> implements Iterable
    * @throws NullPointerException if the timeout is null
    */
   public T poll(Duration timeout) {
-    return window.take(Math.max(0, Limits.nanos(Objects.requireNonNull(timeout, "timeout"))));
+    return window.take(
+        Math.max(0, TimeUnit.NANOSECONDS.convert(Objects.requireNonNull(timeout, "timeout"))));
   }
 
   /**

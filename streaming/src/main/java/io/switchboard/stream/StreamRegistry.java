@@ -11,6 +11,8 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerStreamTracer;
 import io.grpc.Status;
+import io.switchboard.core.internal.Checks;
+import io.switchboard.core.internal.DaemonThreadFactory;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.time.Instant;
@@ -85,11 +87,7 @@ public final class StreamRegistry implements AutoCloseable {
     } else {
       this.scheduler =
           Executors.newSingleThreadScheduledExecutor(
-              r -> {
-                Thread t = new Thread(r, "switchboard-stream-reaper");
-                t.setDaemon(true);
-                return t;
-              });
+              new DaemonThreadFactory("switchboard-stream-reaper"));
       this.ownScheduler = true;
     }
     long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10), idleTimeout.toNanos() / 4);
@@ -263,11 +261,7 @@ public final class StreamRegistry implements AutoCloseable {
      * @throws IllegalArgumentException if it is not positive
      */
     public Builder idleTimeout(Duration timeout) {
-      Objects.requireNonNull(timeout, "idleTimeout");
-      if (timeout.isZero() || timeout.isNegative()) {
-        throw new IllegalArgumentException("idleTimeout: " + timeout + " (expected: > 0)");
-      }
-      this.idleTimeout = timeout;
+      this.idleTimeout = Checks.positive("idleTimeout", timeout);
       return this;
     }
 

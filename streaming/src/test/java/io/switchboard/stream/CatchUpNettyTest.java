@@ -13,6 +13,7 @@ import io.switchboard.core.ServiceBinder;
 import io.switchboard.core.ServiceSpec;
 import io.switchboard.stream.TestMessages.Msg;
 import io.switchboard.stream.TestMessages.Req;
+import io.switchboard.testing.Await;
 import io.switchboard.testing.GrpcExtension;
 import io.switchboard.testing.TestServer;
 import java.time.Duration;
@@ -172,12 +173,11 @@ class CatchUpNettyTest {
     awaitNoLiveSubscribers(events);
   }
 
-  private static void awaitNoLiveSubscribers(EventLog<?> events) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (events.liveSubscribers() > 0) {
-      assertThat(System.nanoTime()).as("live subscriber not removed").isLessThan(deadline);
-      Thread.sleep(5); // polling a condition with a deadline
-    }
+  private static void awaitNoLiveSubscribers(EventLog<?> events) {
+    Await.until(
+        Duration.ofSeconds(10),
+        () -> events.liveSubscribers() == 0,
+        () -> "live subscriber removed; live: " + events.liveSubscribers());
   }
 
   @Test
@@ -206,11 +206,10 @@ class CatchUpNettyTest {
       received.add(m.seq());
     }
     // Once live: a burst the slow reader cannot keep up with.
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!lastSubscription.get().stats().live()) {
-      assertThat(System.nanoTime()).isLessThan(deadline);
-      Thread.sleep(2); // polling a condition with a deadline
-    }
+    Await.until(
+        Duration.ofSeconds(20),
+        () -> lastSubscription.get().stats().live(),
+        () -> "subscription live: " + lastSubscription.get().stats());
     for (long i = 0; i < 5_000; i++) {
       events.append(i);
     }

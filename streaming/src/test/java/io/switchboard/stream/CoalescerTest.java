@@ -11,6 +11,7 @@ import io.switchboard.core.ServiceBinder;
 import io.switchboard.core.ServiceSpec;
 import io.switchboard.stream.TestMessages.Msg;
 import io.switchboard.stream.TestMessages.Req;
+import io.switchboard.testing.Await;
 import io.switchboard.testing.GrpcExtension;
 import io.switchboard.testing.TestServer;
 import java.time.Duration;
@@ -94,11 +95,10 @@ class CoalescerTest {
     call.setReady(false);
     coalescer.add(Msg.of(0, 0, 0, 0));
     coalescer.add(Msg.of(0, 1, 0, 0));
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (sender.buffered() == 0) {
-      assertThat(System.nanoTime()).isLessThan(deadline);
-      Thread.sleep(2); // polling a condition with a deadline
-    }
+    Await.until(
+        Duration.ofSeconds(10),
+        () -> sender.buffered() > 0,
+        () -> "the batch handed to the sender after the max delay: " + coalescer.stats());
     assertThat(coalescer.stats().sentAfterMaxDelay()).isEqualTo(1);
     assertThat(coalescer.stats().pending()).isZero();
   }

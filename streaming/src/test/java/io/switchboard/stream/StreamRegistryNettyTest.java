@@ -14,6 +14,7 @@ import io.switchboard.core.ServiceBinder;
 import io.switchboard.core.ServiceSpec;
 import io.switchboard.stream.TestMessages.Msg;
 import io.switchboard.stream.TestMessages.Req;
+import io.switchboard.testing.Await;
 import io.switchboard.testing.GrpcExtension;
 import io.switchboard.testing.TestServer;
 import java.time.Duration;
@@ -149,12 +150,13 @@ class StreamRegistryNettyTest {
     assertThat(info.bytesOut()).isGreaterThan(100L * 100);
     // The client reads no more: the sender's buffer fills to its bound of 16 and the snapshot
     // shows it (a registry that never learnt of the sender would show 0 forever).
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (registry.snapshot().get(0).buffered() < 16) {
-      assertThat(System.nanoTime()).as("buffered: %s", registry.snapshot()).isLessThan(deadline);
-      Thread.sleep(5); // polling a condition with a deadline
-    }
-    assertThat(registry.snapshot().get(0).buffered()).isEqualTo(16);
+    int buffered =
+        Await.until(
+            Duration.ofSeconds(20),
+            "the sender's bound of 16 buffered, in the snapshot",
+            () -> registry.snapshot().get(0).buffered(),
+            n -> n >= 16);
+    assertThat(buffered).isEqualTo(16);
 
     channel.shutdownNow(); // abrupt: the connection goes away mid-stream
     assertThat(handlerSawEnd.get(20, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.CANCELLED);
@@ -231,11 +233,8 @@ class StreamRegistryNettyTest {
             assertThat(calls.get()).as("close listener calls for stream %d", id).isEqualTo(1));
   }
 
-  private void awaitClosed(int n) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (closed.size() < n) {
-      assertThat(System.nanoTime()).as("streams closed: %s", closed).isLessThan(deadline);
-      Thread.sleep(5); // polling a condition with a deadline
-    }
+  private void awaitClosed(int n) {
+    Await.until(
+        Duration.ofSeconds(20), () -> closed.size() >= n, () -> n + " streams closed: " + closed);
   }
 }
