@@ -336,8 +336,11 @@ public final class FlowControlledSender<T> {
     return done.minimalCompletionStage();
   }
 
-  /** Returns the number of messages buffered now. */
-  public int buffered() {
+  /**
+   * Returns the number of messages buffered now, without a whole snapshot: for the registry's gauge
+   * and tests ({@link #stats()} gives users the same number).
+   */
+  int buffered() {
     lock.lock();
     try {
       return buffer.size();

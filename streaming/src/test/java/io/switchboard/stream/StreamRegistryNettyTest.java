@@ -2,10 +2,16 @@ package io.switchboard.stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.switchboard.core.MethodSpec;
@@ -15,6 +21,7 @@ import io.switchboard.core.ServiceSpec;
 import io.switchboard.stream.TestMessages.Msg;
 import io.switchboard.stream.TestMessages.Req;
 import io.switchboard.testing.Await;
+import io.switchboard.testing.EchoService;
 import io.switchboard.testing.GrpcExtension;
 import io.switchboard.testing.TestServer;
 import java.time.Duration;
@@ -35,8 +42,6 @@ class StreamRegistryNettyTest {
   static final ServiceSpec SERVICE = ServiceSpec.named("test.Tracked");
   static final MethodSpec<Req, Msg> FEED =
       SERVICE.serverStreaming("Feed", TestMessages.REQ, TestMessages.MSG);
-  static final MethodSpec<Msg, Msg> ECHO =
-      SERVICE.bidiStreaming("Echo", TestMessages.MSG, TestMessages.MSG);
 
   @RegisterExtension final GrpcExtension grpc = new GrpcExtension();
 
@@ -46,6 +51,7 @@ class StreamRegistryNettyTest {
   private final Map<Long, Status> closedWith = new ConcurrentHashMap<>();
   private final Map<Long, AtomicInteger> closeCalls = new ConcurrentHashMap<>();
   private final CompletableFuture<Status> handlerSawEnd = new CompletableFuture<>();
+  private final EchoService echo = new EchoService("echo");
 
   @BeforeEach
   void startProducers() {
@@ -70,15 +76,28 @@ class StreamRegistryNettyTest {
     return grpc.register(registry);
   }
 
+  /**
+   * The feed service (its handler registers its cleanup itself) and testing's echo service (whose
+   * cleanup an interceptor registers, inside the registry's context), both tracked.
+   */
   private TestServer start(StreamRegistry registry) {
     ServerServiceDefinition service =
-        ServiceBinder.forService(SERVICE)
-            .serverStreaming(FEED, this::feed)
-            .bidiStreaming(ECHO, this::echo)
-            .build();
+        ServiceBinder.forService(SERVICE).serverStreaming(FEED, this::feed).build();
+    ServerInterceptor cleanupOnEveryCall =
+        new ServerInterceptor() {
+          @Override
+          public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
+              ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+            StreamRegistry.onCleanup(cleanups::incrementAndGet);
+            return next.startCall(call, headers);
+          }
+        };
     return grpc.nettyServer(
         b ->
             b.addService(ServerInterceptors.intercept(service, registry.interceptor()))
+                .addService(
+                    ServerInterceptors.intercept(
+                        echo.definition(), cleanupOnEveryCall, registry.interceptor()))
                 .addStreamTracerFactory(registry.streamTracerFactory()));
   }
 
@@ -103,29 +122,6 @@ class StreamRegistryNettyTest {
             sender.complete();
           }
         });
-  }
-
-  /** Echoes each message; remembers how the call ended for the handler. */
-  private StreamObserver<Msg> echo(StreamObserver<Msg> responses) {
-    StreamRegistry.onCleanup(cleanups::incrementAndGet);
-    FlowControlledSender<Msg> sender =
-        FlowControlledSender.create(
-            (ServerCallStreamObserver<Msg>) responses, SenderSettings.defaults());
-    sender.whenDone().thenAccept(handlerSawEnd::complete);
-    return new StreamObserver<>() {
-      @Override
-      public void onNext(Msg value) {
-        sender.send(value);
-      }
-
-      @Override
-      public void onError(Throwable t) {}
-
-      @Override
-      public void onCompleted() {
-        sender.complete();
-      }
-    };
   }
 
   @Test
@@ -172,11 +168,13 @@ class StreamRegistryNettyTest {
   void idleStreamsAreClosedWithAClearStatusAndCleanedUpOnce() throws Exception {
     StreamRegistry registry = registry(Duration.ofMillis(300));
     TestServer server = start(registry);
-    RpcClient client = RpcClient.create(server.newChannel());
-    StreamReceiver<Msg> receiver = StreamReceiver.forClient(ReceiverSettings.defaults());
-    StreamObserver<Msg> requests = client.bidiStreaming(ECHO, receiver.clientObserver());
-    requests.onNext(Msg.of(0, 1, 0, 10));
-    assertThat(receiver.poll(Duration.ofSeconds(20)).seq()).isEqualTo(1);
+    ManagedChannel channel = server.newChannel();
+    StreamReceiver<String> receiver = StreamReceiver.forClient(ReceiverSettings.defaults());
+    StreamObserver<String> requests =
+        ClientCalls.asyncBidiStreamingCall(
+            channel.newCall(EchoService.CHAT, CallOptions.DEFAULT), receiver.clientObserver());
+    requests.onNext("1");
+    assertThat(receiver.poll(Duration.ofSeconds(20))).isEqualTo("echo:1");
     // Now silence both ways: the reaper closes the call.
     Throwable failure = null;
     try {
@@ -188,12 +186,13 @@ class StreamRegistryNettyTest {
     Status status = Status.fromThrowable(failure);
     assertThat(status.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
     assertThat(status.getDescription()).contains("idle reaper").contains("limit: 300 ms");
-    assertThat(handlerSawEnd.get(20, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.CANCELLED);
+    echo.awaitCancellation(Duration.ofSeconds(20)); // the handler saw its call cancelled
     awaitClosed(1);
     requests.onCompleted(); // late: must not run anything again
     server.server().shutdown().awaitTermination(10, TimeUnit.SECONDS);
     assertEachClosedOnce();
     assertThat(cleanups).hasValue(1);
+    assertThat(echo.cancellations()).isEqualTo(1);
     StreamInfo info = closed.values().iterator().next();
     assertThat(info.state()).isEqualTo(StreamState.CANCELLED);
     assertThat(closedWith.get(info.id()).getCode()).isEqualTo(Status.Code.UNAVAILABLE);
