@@ -83,6 +83,9 @@ final class FakeCall<T> extends ServerCallStreamObserver<T> {
   public void disableAutoInboundFlowControl() {}
 
   @Override
+  public void disableAutoRequest() {}
+
+  @Override
   public void request(int count) {
     requested += count;
   }
