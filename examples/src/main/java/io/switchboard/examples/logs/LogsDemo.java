@@ -68,9 +68,10 @@ public final class LogsDemo {
   /**
    * The log lives in a database table through JDBC: H2 in memory here. Replicas of the service
    * would share it by pointing at one PostgreSQL instead (a PGSimpleDataSource or a pool), or use
-   * {@code KafkaEventStore} on a topic partition: see the README.
+   * {@code KafkaEventStore} on a topic partition: see the README. The example server keeps its log
+   * the same way.
    */
-  private static JdbcEventStore<LogLine> openStore(JdbcConnectionPool db) {
+  public static JdbcEventStore<LogLine> openStore(JdbcConnectionPool db) {
     return JdbcEventStore.newBuilder(db, MessagePackMarshaller.of(LogLine.class))
         .logName("demo-logs")
         .retainEvents(50_000)
