@@ -3,8 +3,8 @@ package io.switchboard.pool;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.switchboard.pool.ChannelSnapshot.Health;
-import io.switchboard.pool.ChannelSnapshot.Role;
+import io.switchboard.pool.ChannelStats.Health;
+import io.switchboard.pool.ChannelStats.Role;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -209,10 +209,18 @@ final class PooledChannel {
     return unhealthySinceNanos;
   }
 
-  void onStateChange(ConnectivityState newState, long nowNanos) {
+  /**
+   * Records a connectivity state. READY makes the channel healthy; TRANSIENT_FAILURE, and any state
+   * but SHUTDOWN after it was READY (it lost its connection and is getting a new one), unhealthy;
+   * except IDLE when the pool leaves the channel idle ({@code resting}), which is healthy: grpc
+   * connects it on its next call, as it does a new channel.
+   */
+  void onStateChange(ConnectivityState newState, boolean resting, long nowNanos) {
     state = newState;
     if (newState == ConnectivityState.READY) {
       everReady = true;
+      connectionHealthy = true;
+    } else if (newState == ConnectivityState.IDLE && resting) {
       connectionHealthy = true;
     } else if (newState == ConnectivityState.TRANSIENT_FAILURE
         || (everReady && newState != ConnectivityState.SHUTDOWN)) {
@@ -239,7 +247,7 @@ final class PooledChannel {
    * @param inRotation whether the pool's rotation holds this channel: then it shows as ACTIVE, and
    *     a channel still ACTIVE outside it (being removed) shows as DRAINING
    */
-  ChannelSnapshot snapshot(long nowNanos, boolean inRotation) {
+  ChannelStats stats(long nowNanos, boolean inRotation) {
     Role role = this.role;
     if (inRotation) {
       role = Role.ACTIVE;
@@ -261,7 +269,7 @@ final class PooledChannel {
       health = Health.HEALTHY;
       detail = checkState == CheckState.SERVING ? checkDetail : "";
     }
-    return new ChannelSnapshot(
+    return new ChannelStats(
         id,
         role,
         state,

@@ -16,7 +16,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import io.switchboard.core.MethodSpec;
 import io.switchboard.core.RpcClient;
-import io.switchboard.pool.ChannelSnapshot.Role;
+import io.switchboard.pool.ChannelStats.Role;
 import io.switchboard.testing.GrpcExtension;
 import io.switchboard.testing.TestServer;
 import java.time.Duration;
@@ -78,9 +78,9 @@ class ChannelPoolTest {
         .isEqualTo("a:yo");
     assertThat(pool.authority()).isNotBlank();
 
-    PoolSnapshot snapshot = pool.snapshot();
-    assertThat(snapshot.callsInFlight()).isZero();
-    assertThat(snapshot.channels())
+    PoolStats stats = pool.stats();
+    assertThat(stats.callsInFlight()).isZero();
+    assertThat(stats.channels())
         .singleElement()
         .satisfies(
             c -> {
@@ -96,9 +96,9 @@ class ChannelPoolTest {
     RpcClient client = RpcClient.create(pool);
     assertThatThrownBy(() -> client.unary(ECHO, "fail").join())
         .hasCauseInstanceOf(StatusRuntimeException.class);
-    PoolSnapshot snapshot = pool.snapshot();
-    assertThat(snapshot.callsInFlight()).isZero();
-    assertThat(snapshot.channels().get(0).callsFailed()).isEqualTo(1);
+    PoolStats stats = pool.stats();
+    assertThat(stats.callsInFlight()).isZero();
+    assertThat(stats.channels().get(0).callsFailed()).isEqualTo(1);
   }
 
   @Test
@@ -148,7 +148,7 @@ class ChannelPoolTest {
 
     List<CompletableFuture<String>> calls = start(client, "hold", 30);
     Await.until("30 held", WAIT, () -> backend.heldCount() == 30);
-    PoolSnapshot full = pool.snapshot();
+    PoolStats full = pool.stats();
     assertThat(full.activeChannels()).isEqualTo(4);
     assertThat(full.grown()).isEqualTo(3);
     assertThat(full.callsInFlight()).isEqualTo(30);
@@ -160,9 +160,9 @@ class ChannelPoolTest {
     Await.until(
         "shrunk to 1",
         WAIT,
-        () -> pool.snapshot().activeChannels() == 1 && pool.snapshot().channels().size() == 1,
-        () -> pool.snapshot().toTable());
-    PoolSnapshot idle = pool.snapshot();
+        () -> pool.stats().activeChannels() == 1 && pool.stats().channels().size() == 1,
+        () -> pool.stats().toTable());
+    PoolStats idle = pool.stats();
     assertThat(idle.shrunk()).isEqualTo(3);
     assertThat(idle.callsInFlight()).isZero();
     assertThat(client.unary(ECHO, "again").join()).isEqualTo("a:again");
@@ -184,7 +184,7 @@ class ChannelPoolTest {
       calls.add(client.unary(ECHO, "hold:long"));
     }
     Await.until("30 held", WAIT, () -> backend.heldCount() == 30);
-    assertThat(pool.snapshot().activeChannels()).isEqualTo(3);
+    assertThat(pool.stats().activeChannels()).isEqualTo(3);
     backend.releaseHeld("hold:short");
 
     // 15 long calls fit in 2 channels of 10: after an idle period one channel leaves the rotation
@@ -193,10 +193,10 @@ class ChannelPoolTest {
         "a draining channel with calls in flight",
         WAIT,
         () ->
-            pool.snapshot().channels().stream()
+            pool.stats().channels().stream()
                 .anyMatch(c -> c.role() == Role.DRAINING && c.callsInFlight() > 0),
-        () -> pool.snapshot().toTable());
-    assertThat(pool.snapshot().channels())
+        () -> pool.stats().toTable());
+    assertThat(pool.stats().channels())
         .filteredOn(c -> c.role() == Role.DRAINING)
         .allSatisfy(c -> assertThat(c.state()).isNotEqualTo(ConnectivityState.SHUTDOWN));
 
@@ -207,18 +207,22 @@ class ChannelPoolTest {
     Await.until(
         "drained channels gone",
         WAIT,
-        () -> pool.snapshot().channels().stream().noneMatch(c -> c.role() == Role.DRAINING),
-        () -> pool.snapshot().toTable());
-    assertThat(pool.snapshot().callsFailed()).as(pool.snapshot().toTable()).isZero();
+        () -> pool.stats().channels().stream().noneMatch(c -> c.role() == Role.DRAINING),
+        () -> pool.stats().toTable());
+    assertThat(pool.stats().callsFailed()).as(pool.stats().toTable()).isZero();
   }
 
   @Test
   void spreadsCallsEvenlyOverChannels() {
-    ChannelPool pool = register(poolBuilder().minChannels(4).maxChannels(4).build());
+    // The growth threshold is far above the load, so only picking spreads the calls (at the
+    // default of 100 per channel, a pool that always picked its first channel would also end at
+    // 100 each: the roomiest-channel fallback would do the spreading).
+    ChannelPool pool =
+        register(poolBuilder().minChannels(4).maxChannels(4).callsPerChannel(10_000).build());
     start(RpcClient.create(pool), "hold", 400);
     Await.until("400 held", WAIT, () -> backend.heldCount() == 400);
     // Power of two choices on in-flight counts keeps channels within a few calls of each other.
-    assertThat(pool.snapshot().channels())
+    assertThat(pool.stats().channels())
         .allSatisfy(c -> assertThat(c.callsInFlight()).isBetween(95, 105));
   }
 
@@ -231,13 +235,25 @@ class ChannelPoolTest {
     for (int i = 0; i < 20; i++) {
       client.unary(ECHO, "x").join();
     }
-    assertThat(pool.snapshot().channels())
-        .extracting(ChannelSnapshot::callsStarted)
+    assertThat(pool.stats().channels())
+        .extracting(ChannelStats::callsStarted)
         .containsExactlyInAnyOrder(20L, 0L, 0L, 0L);
   }
 
   @Test
-  void releasesInFlightExactlyOnceOnCancelBeforeStartAndOnStartFailure() {
+  void aCallCreatedButNeverStartedIsNotCountedInFlight() {
+    ChannelPool pool = register(poolBuilder().build());
+    ClientCall<String, String> neverStarted = pool.newCall(TestBackend.ECHO, CallOptions.DEFAULT);
+    assertThat(neverStarted).isNotNull();
+    assertThat(pool.stats().callsInFlight()).isZero();
+    assertThat(pool.stats().callsStarted()).isZero();
+    assertThat(RpcClient.create(pool).unary(ECHO, "ok").join()).isEqualTo("a:ok");
+    assertThat(pool.stats().callsInFlight()).isZero();
+  }
+
+  @Test
+  void countsInFlightFromStartToCloseExactlyOnceAlsoWhenStartThrowsOrTheCallIsCancelledFirst()
+      throws Exception {
     ClientInterceptor throwingStart =
         new ClientInterceptor() {
           @Override
@@ -257,21 +273,51 @@ class ChannelPoolTest {
     ChannelPool pool =
         register(poolBuilder().channelCustomizer(b -> b.intercept(throwingStart)).build());
 
+    // Started and held: counted until it closes.
+    CompletableFuture<String> held = RpcClient.create(pool).unary(ECHO, "hold");
+    Await.until("held", WAIT, () -> backend.heldCount() == 1);
+    assertThat(pool.stats().callsInFlight()).isEqualTo(1);
+    backend.releaseHeld();
+    assertThat(held.join()).isEqualTo("a:hold");
+    assertThat(pool.stats().callsInFlight()).isZero();
+
+    // Cancelled before start: when started, it closes CANCELLED, uncounted, with no channel.
     ClientCall<String, String> cancelled = pool.newCall(TestBackend.ECHO, CallOptions.DEFAULT);
-    assertThat(pool.snapshot().callsInFlight()).isEqualTo(1);
     cancelled.cancel("changed my mind", null);
     cancelled.cancel("twice", null);
-    assertThat(pool.snapshot().callsInFlight()).isZero();
+    CompletableFuture<Status> closed = new CompletableFuture<>();
+    cancelled.start(
+        new ClientCall.Listener<>() {
+          @Override
+          public void onClose(Status status, Metadata trailers) {
+            closed.complete(status);
+          }
+        },
+        new Metadata());
+    cancelled.request(1); // a no-op on a call closed at start, as on grpc's own calls
+    assertThat(closed.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.CANCELLED);
+    assertThat(closed.get().getDescription()).isEqualTo("changed my mind");
+    assertThat(pool.stats().callsInFlight()).isZero();
+    assertThat(pool.stats().callsStarted()).isEqualTo(1);
 
+    // start throws: given back at once, counted as started and failed.
     ClientCall<String, String> failing =
         pool.newCall(TestBackend.ECHO, CallOptions.DEFAULT.withOption(ChannelPool.AFFINITY_KEY, 1));
     assertThatThrownBy(() -> failing.start(new ClientCall.Listener<>() {}, new Metadata()))
         .hasMessage("boom");
     failing.cancel("after failure", null);
-    assertThat(pool.snapshot().callsInFlight()).isZero();
+    assertThat(pool.stats().callsInFlight()).isZero();
+    assertThat(pool.stats().callsFailed()).isEqualTo(1);
+
+    // Misuse fails as on grpc's own calls.
+    ClientCall<String, String> notStarted = pool.newCall(TestBackend.ECHO, CallOptions.DEFAULT);
+    assertThatThrownBy(() -> notStarted.request(1))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("call not started");
+    assertThat(notStarted.isReady()).isFalse();
 
     assertThat(RpcClient.create(pool).unary(ECHO, "ok").join()).isEqualTo("a:ok");
-    assertThat(pool.snapshot().callsInFlight()).isZero();
+    assertThat(pool.stats().callsInFlight()).isZero();
   }
 
   @Test
@@ -285,15 +331,31 @@ class ChannelPoolTest {
                 .build());
     RpcClient client = RpcClient.create(pool);
     long deadline = System.nanoTime() + WAIT.toNanos();
-    while (pool.snapshot().refreshed() < 4) {
+    while (pool.stats().refreshed() < 4) {
       assertThat(System.nanoTime() - deadline).as("refreshed 4 times in time").isNegative();
       assertThat(client.unary(ECHO, "sleep:5").join()).isEqualTo("a:sleep:5");
       // At most one refresh at a time: never more than one channel warming up.
-      assertThat(pool.snapshot().channels().stream().filter(c -> c.role() == Role.WARMING).count())
+      assertThat(pool.stats().channels().stream().filter(c -> c.role() == Role.WARMING).count())
           .isLessThanOrEqualTo(1);
     }
-    assertThat(pool.snapshot().activeChannels()).isEqualTo(2);
-    assertThat(pool.snapshot().callsFailed()).as(pool.snapshot().toTable()).isZero();
+    assertThat(pool.stats().activeChannels()).isEqualTo(2);
+    assertThat(pool.stats().callsFailed()).as(pool.stats().toTable()).isZero();
+  }
+
+  @Test
+  void toBuilderStartsFromThePoolsSettings() {
+    ChannelPool pool = register(poolBuilder().name("users").minChannels(2).maxChannels(3).build());
+    ChannelPool variant = register(pool.toBuilder().maxChannels(5).build());
+    assertThat(variant).isNotSameAs(pool);
+    assertThat(variant.name()).isEqualTo("users");
+    assertThat(variant.stats().activeChannels()).isEqualTo(2);
+    assertThat(RpcClient.create(variant).unary(ECHO, "v").join()).isEqualTo("a:v");
+    // Building from a builder copies its settings: changing the builder later changes no pool.
+    ChannelPool.Builder builder = poolBuilder().minChannels(1);
+    ChannelPool one = register(builder.build());
+    builder.minChannels(2);
+    ChannelPool copy = register(one.toBuilder().build());
+    assertThat(copy.stats().activeChannels()).isEqualTo(1);
   }
 
   @Test
@@ -310,7 +372,7 @@ class ChannelPoolTest {
 
   @Test
   void builderRejectsBadSettingsNamingThemAndTheBound() {
-    ChannelPool.Builder b = ChannelPool.forTarget("localhost:1");
+    ChannelPool.Builder b = ChannelPool.newBuilder("localhost:1");
     assertThatThrownBy(() -> b.minChannels(0)).hasMessage("minChannels: 0 (expected: >= 1)");
     assertThatThrownBy(() -> b.maxChannels(0)).hasMessage("maxChannels: 0 (expected: 1..1024)");
     assertThatThrownBy(() -> b.callsPerChannel(-1))
@@ -321,10 +383,10 @@ class ChannelPoolTest {
         .hasMessage("maintenanceInterval: PT1H (expected: PT0.001S..PT1M)");
     assertThatThrownBy(() -> b.healthCheck("", Duration.ofSeconds(1), Duration.ofSeconds(2)))
         .hasMessage("timeout: PT2S (expected: <= interval PT1S)");
-    assertThatThrownBy(() -> ChannelPool.forTarget(" "))
+    assertThatThrownBy(() -> ChannelPool.newBuilder(" "))
         .hasMessage("target: \" \" (expected: not blank)");
     assertThatThrownBy(
-            () -> ChannelPool.forTarget("localhost:1").minChannels(5).maxChannels(4).build())
+            () -> ChannelPool.newBuilder("localhost:1").minChannels(5).maxChannels(4).build())
         .hasMessage("minChannels: 5 (expected: <= maxChannels 4)");
     assertThatThrownBy(() -> b.keepAlive(null)).isInstanceOf(NullPointerException.class);
   }
@@ -335,7 +397,7 @@ class ChannelPoolTest {
     String target = plaintextServer.target();
 
     // Without usePlaintext the channels speak TLS, which a plaintext server cannot answer.
-    ChannelPool tls = register(ChannelPool.forTarget(target).build());
+    ChannelPool tls = register(ChannelPool.newBuilder(target).build());
     CompletableFuture<String> refused =
         RpcClient.create(tls).withTimeout(WAIT).unary(ECHO, "over tls");
     assertThatThrownBy(refused::join)
@@ -349,7 +411,7 @@ class ChannelPoolTest {
     List<Object> seen = new ArrayList<>();
     ChannelPool plaintext =
         register(
-            ChannelPool.forTarget(target)
+            ChannelPool.newBuilder(target)
                 .usePlaintext()
                 .minChannels(2)
                 .channelCustomizer(seen::add)

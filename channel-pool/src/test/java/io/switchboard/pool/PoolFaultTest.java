@@ -12,7 +12,8 @@ import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.switchboard.core.MethodSpec;
 import io.switchboard.core.RpcClient;
-import io.switchboard.pool.ChannelSnapshot.Health;
+import io.switchboard.pool.ChannelStats.Health;
+import io.switchboard.pool.ChannelStats.Role;
 import io.switchboard.testing.FaultProxy;
 import io.switchboard.testing.GrpcExtension;
 import io.switchboard.testing.TestServer;
@@ -23,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
@@ -64,6 +66,23 @@ class PoolFaultTest {
     return grpc.nettyServer(configure, backend.definition());
   }
 
+  /** A backend serving behind a server with grpc.health.v1, its status for test.Echo SERVING. */
+  record Checked(TestBackend backend, HealthStatusManager health, TestServer server) {}
+
+  Checked checkedServer(String name) {
+    TestBackend backend = backend(name);
+    HealthStatusManager health = new HealthStatusManager();
+    TestServer server = server(backend, x -> x.addService(health.getHealthService()));
+    health.setStatus("test.Echo", ServingStatus.SERVING);
+    return new Checked(backend, health, server);
+  }
+
+  /** Channel builders to {@code first} for the first channel, to {@code rest} for every other. */
+  static Supplier<ManagedChannelBuilder<?>> firstThen(String first, String rest) {
+    AtomicInteger built = new AtomicInteger();
+    return () -> NettyChannelBuilder.forTarget(built.getAndIncrement() == 0 ? first : rest);
+  }
+
   /** Channel builders that take turns over the given targets: one pool over several servers. */
   static Supplier<ManagedChannelBuilder<?>> roundRobin(String... targets) {
     AtomicInteger next = new AtomicInteger();
@@ -90,7 +109,7 @@ class PoolFaultTest {
     int port = first.port();
     ChannelPool pool =
         grpc.register(
-            ChannelPool.forTarget(first.target())
+            ChannelPool.newBuilder(first.target())
                 .usePlaintext()
                 .maintenanceInterval(Duration.ofMillis(50))
                 .build());
@@ -112,7 +131,7 @@ class PoolFaultTest {
     Duration recovery = Duration.ofNanos(System.nanoTime() - back);
     assertThat(recovery).isLessThan(Duration.ofSeconds(10));
     Await.until("healthy again", WAIT, pool::isHealthy);
-    assertThat(pool.snapshot().callsInFlight()).isZero();
+    assertThat(pool.stats().callsInFlight()).isZero();
   }
 
   @Test
@@ -135,8 +154,7 @@ class PoolFaultTest {
         "all READY",
         WAIT,
         () ->
-            pool.snapshot().channels().stream()
-                .allMatch(ch -> ch.state() == ConnectivityState.READY));
+            pool.stats().channels().stream().allMatch(ch -> ch.state() == ConnectivityState.READY));
     RpcClient client = client(pool).withTimeout(Duration.ofSeconds(20));
 
     List<CompletableFuture<String>> held = new ArrayList<>();
@@ -164,10 +182,10 @@ class PoolFaultTest {
     for (int i = 0; i < 60; i++) {
       assertThat(client.unary(ECHO, "after").join()).matches("[ac]:after");
     }
-    assertThat(pool.snapshot().channels())
+    assertThat(pool.stats().channels())
         .filteredOn(ch -> ch.health() == Health.UNHEALTHY)
         .hasSize(1);
-    assertThat(pool.snapshot().callsInFlight()).isZero();
+    assertThat(pool.stats().callsInFlight()).isZero();
   }
 
   @Test
@@ -177,7 +195,7 @@ class PoolFaultTest {
     FaultProxy proxy = grpc.register(FaultProxy.start(server.address()));
     ChannelPool pool =
         grpc.register(
-            ChannelPool.forTarget(proxy.target()).usePlaintext().keepAlive(SHORT_CLIENT).build());
+            ChannelPool.newBuilder(proxy.target()).usePlaintext().keepAlive(SHORT_CLIENT).build());
     RpcClient client = RpcClient.create(pool); // no deadline: only keepalive can end the call
     assertThat(client.unary(ECHO, "warm").join()).isEqualTo("a:warm");
 
@@ -190,7 +208,7 @@ class PoolFaultTest {
 
     // keepAliveTime + keepAliveTimeout = 11 s, plus slack for a busy machine.
     assertThat(detected).isLessThan(SHORT_CLIENT.deadPeerDetectionTime().plusSeconds(4));
-    assertThat(pool.snapshot().callsInFlight()).isZero();
+    assertThat(pool.stats().callsInFlight()).isZero();
   }
 
   @Test
@@ -203,7 +221,7 @@ class PoolFaultTest {
     FaultProxy proxy = grpc.register(FaultProxy.start(server.address()));
     ChannelPool pool =
         grpc.register(
-            ChannelPool.forTarget(proxy.target())
+            ChannelPool.newBuilder(proxy.target())
                 .usePlaintext()
                 .minChannels(2)
                 .maintenanceInterval(Duration.ofMillis(50))
@@ -225,23 +243,17 @@ class PoolFaultTest {
     assertThat(calls).isPositive();
     // Each connection lived about a second: the channels reconnected several times meanwhile.
     assertThat(proxy.acceptedConnections()).isGreaterThanOrEqualTo(4);
-    assertThat(pool.snapshot().channels().stream().mapToLong(ChannelSnapshot::callsFailed).sum())
+    assertThat(pool.stats().channels().stream().mapToLong(ChannelStats::callsFailed).sum())
         .isZero();
   }
 
   @Test
   void notServingTakesAChannelOutOfRotationAndServingBringsItBack() {
-    TestBackend a = backend("a");
-    TestBackend b = backend("b");
-    HealthStatusManager healthA = new HealthStatusManager();
-    HealthStatusManager healthB = new HealthStatusManager();
-    TestServer serverA = server(a, x -> x.addService(healthA.getHealthService()));
-    TestServer serverB = server(b, x -> x.addService(healthB.getHealthService()));
-    healthA.setStatus("test.Echo", ServingStatus.SERVING);
-    healthB.setStatus("test.Echo", ServingStatus.SERVING);
+    Checked a = checkedServer("a");
+    Checked b = checkedServer("b");
     ChannelPool pool =
         grpc.register(
-            ChannelPool.newBuilder(roundRobin(serverA.target(), serverB.target()))
+            ChannelPool.newBuilder(roundRobin(a.server().target(), b.server().target()))
                 .usePlaintext()
                 .minChannels(2)
                 .maxChannels(2)
@@ -254,36 +266,188 @@ class PoolFaultTest {
         "both checked SERVING",
         WAIT,
         () ->
-            pool.snapshot().channels().stream()
+            pool.stats().channels().stream()
                 .allMatch(ch -> ch.healthDetail().equals("health check: SERVING")),
-        () -> pool.snapshot().toTable());
+        () -> pool.stats().toTable());
 
-    healthA.setStatus("test.Echo", ServingStatus.NOT_SERVING);
+    a.health().setStatus("test.Echo", ServingStatus.NOT_SERVING);
     Await.until(
         "a out of rotation",
         WAIT,
-        () -> pool.snapshot().channels().stream().anyMatch(ch -> ch.health() == Health.UNHEALTHY),
-        () -> pool.snapshot().toTable());
+        () -> pool.stats().channels().stream().anyMatch(ch -> ch.health() == Health.UNHEALTHY),
+        () -> pool.stats().toTable());
     assertThat(pool.isHealthy()).isTrue();
-    long servedByA = a.served();
+    long servedByA = a.backend().served();
     for (int i = 0; i < 50; i++) {
       assertThat(client.unary(ECHO, "x").join()).isEqualTo("b:x");
     }
-    assertThat(a.served()).isEqualTo(servedByA);
+    assertThat(a.backend().served()).isEqualTo(servedByA);
 
-    healthA.setStatus("test.Echo", ServingStatus.SERVING);
+    a.health().setStatus("test.Echo", ServingStatus.SERVING);
     Await.until(
         "a back",
         WAIT,
-        () -> pool.snapshot().channels().stream().allMatch(ch -> ch.health() == Health.HEALTHY),
-        () -> pool.snapshot().toTable());
+        () -> pool.stats().channels().stream().allMatch(ch -> ch.health() == Health.HEALTHY),
+        () -> pool.stats().toTable());
     for (int i = 0; i < 100; i++) {
       client.unary(ECHO, "y").join();
     }
-    assertThat(a.served()).isGreaterThan(servedByA);
-    assertThat(pool.snapshot().replaced()).isZero();
-    healthA.enterTerminalState();
-    healthB.enterTerminalState();
+    assertThat(a.backend().served()).isGreaterThan(servedByA);
+    assertThat(pool.stats().replaced()).isZero();
+    a.health().enterTerminalState();
+    b.health().enterTerminalState();
+  }
+
+  /**
+   * Checks that {@code condition} holds throughout {@code window}: a bounded observation that
+   * something does not happen (polled every 10 ms), not a wait standing in for a condition.
+   */
+  static void holdsFor(String what, Duration window, BooleanSupplier condition)
+      throws InterruptedException {
+    long end = System.nanoTime() + window.toNanos();
+    while (System.nanoTime() - end < 0) {
+      assertThat(condition.getAsBoolean()).as(what).isTrue();
+      Thread.sleep(10); // polling interval of the observation, not a stand-in for a condition
+    }
+    assertThat(condition.getAsBoolean()).as(what).isTrue();
+  }
+
+  @Test
+  void refreshSwapsInAFreshChannelOnlyOnceItHasConnected() {
+    TestBackend backend = backend("a");
+    TestServer server = server(backend, x -> {});
+    // Fresh channels go through a proxy that lets no byte through until told to.
+    FaultProxy stalled = grpc.register(FaultProxy.start(server.address()));
+    stalled.blackhole();
+    ChannelPool pool =
+        grpc.register(
+            ChannelPool.newBuilder(firstThen(server.target(), stalled.target()))
+                .usePlaintext()
+                .maxChannelAge(Duration.ofMillis(300))
+                .warmUpTimeout(Duration.ofMinutes(1))
+                .maintenanceInterval(Duration.ofMillis(20))
+                .build());
+    RpcClient client = client(pool).withTimeout(Duration.ofSeconds(2));
+    assertThat(client.unary(ECHO, "first").join()).isEqualTo("a:first");
+    Await.until(
+        "a fresh channel warming up",
+        WAIT,
+        () -> pool.stats().channels().stream().anyMatch(c -> c.role() == Role.WARMING),
+        () -> pool.stats().toTable());
+
+    // Many passes later it still has not connected: the calls stay on the old channel, none fails.
+    for (int i = 0; i < 20; i++) {
+      assertThat(client.unary(ECHO, "sleep:10").join()).isEqualTo("a:sleep:10");
+    }
+    PoolStats during = pool.stats();
+    assertThat(during.refreshed()).as(during.toTable()).isZero();
+    assertThat(during.channels())
+        .as(during.toTable())
+        .satisfiesExactly(
+            old -> {
+              assertThat(old.role()).isEqualTo(Role.ACTIVE);
+              assertThat(old.callsStarted()).isEqualTo(21);
+            },
+            fresh -> {
+              assertThat(fresh.role()).isEqualTo(Role.WARMING);
+              assertThat(fresh.state()).isNotEqualTo(ConnectivityState.READY);
+              assertThat(fresh.callsStarted()).isZero();
+            });
+
+    stalled.passThrough();
+    Await.until("refreshed", WAIT, () -> pool.stats().refreshed() >= 1, pool.stats()::toTable);
+    for (int i = 0; i < 20; i++) {
+      assertThat(client.unary(ECHO, "after").join()).isEqualTo("a:after");
+    }
+    assertThat(stalled.acceptedConnections()).isPositive();
+    assertThat(pool.stats().callsFailed()).as(pool.stats().toTable()).isZero();
+  }
+
+  @Test
+  void aChannelUnhealthyForReplaceUnhealthyAfterIsReplacedByAFreshOne() {
+    Checked a = checkedServer("a");
+    Checked b = checkedServer("b");
+    // The first channel goes to a, every later one to b.
+    ChannelPool pool =
+        grpc.register(
+            ChannelPool.newBuilder(firstThen(a.server().target(), b.server().target()))
+                .usePlaintext()
+                .healthCheck("test.Echo", Duration.ofMillis(100), Duration.ofMillis(100))
+                .replaceUnhealthyAfter(Duration.ofMillis(300))
+                .maintenanceInterval(Duration.ofMillis(20))
+                .build());
+    RpcClient client = client(pool);
+    assertThat(client.unary(ECHO, "x").join()).isEqualTo("a:x");
+
+    a.health().setStatus("test.Echo", ServingStatus.NOT_SERVING);
+    Await.until("replaced", WAIT, () -> pool.stats().replaced() == 1, pool.stats()::toTable);
+    PoolStats after = pool.stats();
+    assertThat(after.channels())
+        .as(after.toTable())
+        .filteredOn(c -> c.role() == Role.ACTIVE)
+        .singleElement()
+        .satisfies(
+            fresh -> {
+              assertThat(fresh.id()).isEqualTo(2);
+              assertThat(fresh.state()).isEqualTo(ConnectivityState.READY);
+              assertThat(fresh.health()).isEqualTo(Health.HEALTHY);
+            });
+    assertThat(after.refreshed()).isZero();
+    for (int i = 0; i < 20; i++) {
+      assertThat(client.unary(ECHO, "y").join()).isEqualTo("b:y");
+    }
+    Await.until(
+        "the replaced channel gone",
+        WAIT,
+        () -> pool.stats().channels().size() == 1,
+        pool.stats()::toTable);
+    assertThat(pool.stats().callsFailed()).isZero();
+    a.health().enterTerminalState();
+    b.health().enterTerminalState();
+  }
+
+  @Test
+  void mobilePresetsServerClosesIdleConnectionsAndThePoolLeavesThemClosed()
+      throws InterruptedException {
+    TestBackend backend = backend("a");
+    // MOBILE's server half closes connections idle for 15 min; here after 500 ms.
+    ServerKeepAlivePolicy mobile =
+        KeepAlivePreset.MOBILE.server().withMaxConnectionIdle(Duration.ofMillis(500));
+    TestServer server = server(backend, mobile::applyTo);
+    FaultProxy proxy = grpc.register(FaultProxy.start(server.address()));
+    ChannelPool pool =
+        grpc.register(
+            ChannelPool.newBuilder(proxy.target())
+                .usePlaintext()
+                .keepAlive(KeepAlivePreset.MOBILE.client())
+                .replaceUnhealthyAfter(Duration.ofMillis(200))
+                .maintenanceInterval(Duration.ofMillis(20))
+                .build());
+    RpcClient client = client(pool);
+    assertThat(client.unary(ECHO, "hi").join()).isEqualTo("a:hi");
+    assertThat(proxy.acceptedConnections()).isEqualTo(1);
+
+    Await.until(
+        "the server closed the idle connection",
+        WAIT,
+        () -> proxy.openConnections() == 0 || proxy.acceptedConnections() > 1);
+    // The pool carried no call since: it must not open a connection the server just closed, nor
+    // replace the idle channel as unhealthy (replaceUnhealthyAfter is shorter than the window).
+    holdsFor(
+        "no reconnect while no call comes",
+        Duration.ofSeconds(1),
+        () -> proxy.acceptedConnections() == 1 && pool.isHealthy());
+    PoolStats idle = pool.stats();
+    assertThat(idle.replaced()).as(idle.toTable()).isZero();
+    assertThat(idle.channels())
+        .as(idle.toTable())
+        .singleElement()
+        .satisfies(c -> assertThat(c.state()).isEqualTo(ConnectivityState.IDLE));
+
+    // The next call connects it again.
+    assertThat(client.unary(ECHO, "back").join()).isEqualTo("a:back");
+    assertThat(proxy.acceptedConnections()).isEqualTo(2);
+    assertThat(pool.stats().callsFailed()).isZero();
   }
 
   @Test
@@ -306,11 +470,12 @@ class PoolFaultTest {
     ChannelPool bad = idlePool(control);
 
     // ...and the wire shows it: the strict server closes the idle connection after three pings
-    // (about 30 s), and the pool reconnects. Meanwhile the paired connection must stay the same.
+    // (about 30 s); the idle pool leaves it closed until its next call. Meanwhile the paired
+    // connection must stay the same.
     Await.until(
         "control connection closed by too_many_pings",
         Duration.ofSeconds(60),
-        () -> control.acceptedConnections() >= 2);
+        () -> control.openConnections() == 0 || control.acceptedConnections() >= 2);
     Await.until(
         "paired pool pinged past the control's failure",
         Duration.ofSeconds(20),
@@ -325,7 +490,7 @@ class PoolFaultTest {
   ChannelPool idlePool(FaultProxy proxy) {
     ChannelPool pool =
         grpc.register(
-            ChannelPool.forTarget(proxy.target()).usePlaintext().keepAlive(SHORT_CLIENT).build());
+            ChannelPool.newBuilder(proxy.target()).usePlaintext().keepAlive(SHORT_CLIENT).build());
     assertThat(client(pool).unary(ECHO, "connect").join()).isEqualTo("a:connect");
     return pool;
   }
@@ -334,12 +499,13 @@ class PoolFaultTest {
   void poolCallOptionsReachTheChannel() {
     TestBackend backend = backend("a");
     TestServer server = server(backend, x -> {});
-    ChannelPool pool = grpc.register(ChannelPool.forTarget(server.target()).usePlaintext().build());
+    ChannelPool pool =
+        grpc.register(ChannelPool.newBuilder(server.target()).usePlaintext().build());
     CompletableFuture<String> call =
         RpcClient.create(pool)
             .withCallOptions(CallOptions.DEFAULT.withDeadlineAfter(50, TimeUnit.MILLISECONDS))
             .unary(ECHO, "hold");
     assertThat(codeOf(call)).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
-    assertThat(pool.snapshot().callsInFlight()).isZero();
+    assertThat(pool.stats().callsInFlight()).isZero();
   }
 }

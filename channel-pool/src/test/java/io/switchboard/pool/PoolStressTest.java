@@ -34,7 +34,7 @@ class PoolStressTest {
       TestServer server = grpc.nettyServer(backend.definition());
       ChannelPool pool =
           grpc.register(
-              ChannelPool.forTarget(server.target())
+              ChannelPool.newBuilder(server.target())
                   .usePlaintext()
                   .callsPerChannel(4)
                   .maxChannels(6)
@@ -56,7 +56,7 @@ class PoolStressTest {
           sampler.submit(
               () -> {
                 while (running.get()) {
-                  mostActive.accumulateAndGet(pool.snapshot().activeChannels(), Math::max);
+                  mostActive.accumulateAndGet(pool.stats().activeChannels(), Math::max);
                   Thread.onSpinWait();
                 }
               });
@@ -100,7 +100,7 @@ class PoolStressTest {
       sampling.get(10, TimeUnit.SECONDS);
       assertThat(mostActive.get()).as("most channels in rotation at once").isBetween(1, 6);
       assertThat(ok.get()).isEqualTo(threads * callsPerThread);
-      PoolSnapshot after = pool.snapshot();
+      PoolStats after = pool.stats();
       assertThat(after.callsInFlight()).as(after.toTable()).isZero();
       assertThat(after.grown()).as(after.toTable()).isPositive();
       assertThat(after.shrunk()).as(after.toTable()).isPositive();

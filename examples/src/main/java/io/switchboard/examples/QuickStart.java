@@ -35,7 +35,7 @@ public final class QuickStart {
             .build()
             .start();
     ChannelPool pool =
-        ChannelPool.forTarget("127.0.0.1:" + server.getPort()).usePlaintext().build();
+        ChannelPool.newBuilder("127.0.0.1:" + server.getPort()).usePlaintext().build();
     try {
       return RpcClient.create(pool).unary(GET_USER, new GetUser(42)).get(5, TimeUnit.SECONDS);
     } finally {

@@ -59,7 +59,7 @@ import org.openjdk.jmh.results.RunResult;
  * <p>Run it (about 2 minutes; the ratios are printed at the end):
  *
  * <pre>
- * mvn -B -q -ntp -pl benchmarks package -DskipTests
+ * mvn -B -q -ntp -pl benchmarks -am package -DskipTests
  * java -cp benchmarks/target/benchmarks.jar io.switchboard.benchmarks.pool.ChannelPoolBenchmark
  * </pre>
  *
@@ -140,7 +140,7 @@ public class ChannelPoolBenchmark {
       }
       default -> throw new IllegalArgumentException("scenario: " + scenario);
     }
-    ChannelPool.Builder pools = ChannelPool.forTarget(target).usePlaintext();
+    ChannelPool.Builder pools = ChannelPool.newBuilder(target).usePlaintext();
     if (limited) {
       pools.maxConcurrentStreams(STREAM_LIMIT);
     }
@@ -152,7 +152,7 @@ public class ChannelPoolBenchmark {
   public void tearDown() throws InterruptedException {
     if (pool != null) {
       System.out.println();
-      System.out.print(pool.snapshot().toTable());
+      System.out.print(pool.stats().toTable());
       pool.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
     }
     if (single != null) {

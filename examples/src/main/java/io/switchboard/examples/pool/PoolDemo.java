@@ -15,7 +15,7 @@ import io.switchboard.examples.users.GetUserRequest;
 import io.switchboard.examples.users.UserApi;
 import io.switchboard.msgpack.MessagePackMarshaller;
 import io.switchboard.pool.ChannelPool;
-import io.switchboard.pool.PoolSnapshot;
+import io.switchboard.pool.PoolStats;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -57,7 +57,7 @@ public final class PoolDemo {
       client.unary(UserApi.GET_USER, new GetUserRequest(id)).join();
     }
     out.ok("the user client above runs over a ChannelPool; 20 more GetUser calls on it:");
-    indent(out, users.snapshot());
+    indent(out, users.stats());
 
     ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
     Server server = null;
@@ -69,7 +69,7 @@ public final class PoolDemo {
           "127.0.0.1:" + ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
       single = NettyChannelBuilder.forTarget(target).usePlaintext().build();
       pool =
-          ChannelPool.forTarget(target)
+          ChannelPool.newBuilder(target)
               .usePlaintext()
               .name("slow")
               .maxConcurrentStreams(STREAM_LIMIT)
@@ -84,7 +84,7 @@ public final class PoolDemo {
       long growing = timeCalls(pool);
       out.field(
           "pool, 1st burst",
-          growing + " ms  (grew to " + pool.snapshot().activeChannels() + " channels, connecting)");
+          growing + " ms  (grew to " + pool.stats().activeChannels() + " channels, connecting)");
       long pooled = timeCalls(pool);
       out.field("pool, 2nd burst", pooled + " ms  (channels connected)");
       double speedUp = (double) oneChannel / Math.max(1, pooled);
@@ -96,7 +96,7 @@ public final class PoolDemo {
       } else {
         out.say("no faster than one channel this time (%.1f×): the machine is busy", speedUp);
       }
-      indent(out, pool.snapshot());
+      indent(out, pool.stats());
     } finally {
       timer.shutdownNow();
       for (ManagedChannel channel : new ManagedChannel[] {pool, single}) {
@@ -140,8 +140,8 @@ public final class PoolDemo {
         .start();
   }
 
-  private static void indent(Console out, PoolSnapshot snapshot) {
-    for (String line : snapshot.toTable().split("\n")) {
+  private static void indent(Console out, PoolStats stats) {
+    for (String line : stats.toTable().split("\n")) {
       out.say("  %s", line);
     }
   }

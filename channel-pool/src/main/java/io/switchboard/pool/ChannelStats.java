@@ -1,11 +1,12 @@
 package io.switchboard.pool;
 
 import io.grpc.ConnectivityState;
+import io.switchboard.core.ExperimentalApi;
 import java.time.Duration;
 import java.util.Objects;
 
 /**
- * One channel of a pool at the moment of a {@link ChannelPool#snapshot()}.
+ * One channel of a pool as {@link ChannelPool#stats()} saw it.
  *
  * @param id the channel's number in its pool, unique for the pool's life (replacements get new ids)
  * @param role whether the channel takes calls, is warming up to replace another, or is draining
@@ -18,7 +19,8 @@ import java.util.Objects;
  * @param callsFailed calls on the channel that closed with a status other than OK
  * @param age time since the pool created the channel
  */
-public record ChannelSnapshot(
+@ExperimentalApi("components may be added as the metrics seam grows (issue 12)")
+public record ChannelStats(
     int id,
     Role role,
     ConnectivityState state,
@@ -41,7 +43,10 @@ public record ChannelSnapshot(
 
   /** The pool's view of a channel's health. */
   public enum Health {
-    /** No transport failure since it was last READY, and health checks (if any) pass. */
+    /**
+     * No transport failure since it was last READY (or left idle by the pool, to connect on its
+     * next call), and health checks (if any) pass.
+     */
     HEALTHY,
     /** TRANSIENT_FAILURE since it was last READY, or the health check fails or says NOT_SERVING. */
     UNHEALTHY
@@ -52,7 +57,7 @@ public record ChannelSnapshot(
    *
    * @throws NullPointerException if an object component is null
    */
-  public ChannelSnapshot {
+  public ChannelStats {
     Objects.requireNonNull(role, "role");
     Objects.requireNonNull(state, "state");
     Objects.requireNonNull(health, "health");

@@ -1,11 +1,12 @@
 package io.switchboard.pool;
 
+import io.switchboard.core.ExperimentalApi;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 
 /**
- * A pool's channels and counters at one moment, from {@link ChannelPool#snapshot()}. The values are
+ * A pool's channels and counters at one moment, from {@link ChannelPool#stats()}. The values are
  * read one by one while calls go on, so sums may be off by the calls that moved meanwhile.
  *
  * @param name the pool's name (its target, unless set otherwise)
@@ -18,15 +19,16 @@ import java.util.Objects;
  * @param replaced unhealthy channels replaced by fresh ones
  * @param refreshed channels replaced because they reached their maximum age
  * @param callsStarted calls started through the pool since it was built, on every channel it ever
- *     held (the channels' own counts leave the snapshot with the channels)
+ *     held (the channels' own counts leave the stats with the channels)
  * @param callsFailed calls through the pool that closed with a status other than OK, on every
  *     channel it ever held
  */
-public record PoolSnapshot(
+@ExperimentalApi("components may be added as the metrics seam grows (issue 12)")
+public record PoolStats(
     String name,
     boolean shutdown,
     boolean healthy,
-    List<ChannelSnapshot> channels,
+    List<ChannelStats> channels,
     long grown,
     long shrunk,
     long replaced,
@@ -39,19 +41,19 @@ public record PoolSnapshot(
    *
    * @throws NullPointerException if the name, the list or an element is null
    */
-  public PoolSnapshot {
+  public PoolStats {
     Objects.requireNonNull(name, "name");
     channels = List.copyOf(channels);
   }
 
   /** Returns the calls in flight over all channels. */
   public int callsInFlight() {
-    return channels.stream().mapToInt(ChannelSnapshot::callsInFlight).sum();
+    return channels.stream().mapToInt(ChannelStats::callsInFlight).sum();
   }
 
-  /** Returns the number of channels in rotation ({@link ChannelSnapshot.Role#ACTIVE}). */
+  /** Returns the number of channels in rotation ({@link ChannelStats.Role#ACTIVE}). */
   public int activeChannels() {
-    return (int) channels.stream().filter(c -> c.role() == ChannelSnapshot.Role.ACTIVE).count();
+    return (int) channels.stream().filter(c -> c.role() == ChannelStats.Role.ACTIVE).count();
   }
 
   /** Returns a small fixed-width table of the channels and the counters, for logs and demos. */
@@ -83,7 +85,7 @@ public record PoolSnapshot(
             "started",
             "failed",
             "age"));
-    for (ChannelSnapshot c : channels) {
+    for (ChannelStats c : channels) {
       out.append(
           String.format(
               Locale.ROOT,
