@@ -9,6 +9,8 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.netty.NettyChannelBuilder;
 import io.switchboard.core.ExperimentalApi;
+import io.switchboard.core.internal.Checks;
+import io.switchboard.core.internal.DaemonThreadFactory;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ScheduledExecutorService;
@@ -140,6 +142,10 @@ public final class ChannelPool extends ManagedChannel {
 
   /** 1024 channels: far past any server's useful connection count from one client. */
   static final int MAX_CHANNELS_LIMIT = 1024;
+
+  /** One daemon thread per pool, named switchboard-pool-maintenance-N. */
+  private static final DaemonThreadFactory MAINTENANCE_THREADS =
+      new DaemonThreadFactory("switchboard-pool-maintenance");
 
   private final PoolSettings settings;
   private final Picker picker;
@@ -473,14 +479,7 @@ public final class ChannelPool extends ManagedChannel {
   }
 
   private static ScheduledExecutorService newMaintenanceExecutor() {
-    ScheduledThreadPoolExecutor executor =
-        new ScheduledThreadPoolExecutor(
-            1,
-            r -> {
-              Thread thread = new Thread(r, "switchboard-pool-maintenance");
-              thread.setDaemon(true);
-              return thread;
-            });
+    ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, MAINTENANCE_THREADS);
     executor.setRemoveOnCancelPolicy(true);
     executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     return executor;
@@ -590,13 +589,10 @@ public final class ChannelPool extends ManagedChannel {
      * Sets the channels the pool keeps at least (default {@value #DEFAULT_MIN_CHANNELS}), connected
      * at start.
      *
-     * @throws IllegalArgumentException if below 1
+     * @throws IllegalArgumentException if not positive
      */
     public Builder minChannels(int minChannels) {
-      if (minChannels < 1) {
-        throw new IllegalArgumentException("minChannels: " + minChannels + " (expected: >= 1)");
-      }
-      this.minChannels = minChannels;
+      this.minChannels = Checks.positive("minChannels", minChannels);
       return this;
     }
 
@@ -606,11 +602,7 @@ public final class ChannelPool extends ManagedChannel {
      * @throws IllegalArgumentException if below 1 or over 1024
      */
     public Builder maxChannels(int maxChannels) {
-      if (maxChannels < 1 || maxChannels > MAX_CHANNELS_LIMIT) {
-        throw new IllegalArgumentException(
-            "maxChannels: " + maxChannels + " (expected: 1.." + MAX_CHANNELS_LIMIT + ")");
-      }
-      this.maxChannels = maxChannels;
+      this.maxChannels = Checks.inRange("maxChannels", maxChannels, 1, MAX_CHANNELS_LIMIT);
       return this;
     }
 
@@ -619,14 +611,10 @@ public final class ChannelPool extends ManagedChannel {
      * unless {@link #callsPerChannel} is set, the pool grows when every channel carries that many
      * calls.
      *
-     * @throws IllegalArgumentException if below 1
+     * @throws IllegalArgumentException if not positive
      */
     public Builder maxConcurrentStreams(int maxConcurrentStreams) {
-      if (maxConcurrentStreams < 1) {
-        throw new IllegalArgumentException(
-            "maxConcurrentStreams: " + maxConcurrentStreams + " (expected: >= 1)");
-      }
-      this.maxConcurrentStreams = maxConcurrentStreams;
+      this.maxConcurrentStreams = Checks.positive("maxConcurrentStreams", maxConcurrentStreams);
       return this;
     }
 
@@ -634,14 +622,10 @@ public final class ChannelPool extends ManagedChannel {
      * Sets the calls in flight per channel at which the pool grows (default: {@link
      * #maxConcurrentStreams} if set, else {@value #DEFAULT_CALLS_PER_CHANNEL}).
      *
-     * @throws IllegalArgumentException if below 1
+     * @throws IllegalArgumentException if not positive
      */
     public Builder callsPerChannel(int callsPerChannel) {
-      if (callsPerChannel < 1) {
-        throw new IllegalArgumentException(
-            "callsPerChannel: " + callsPerChannel + " (expected: >= 1)");
-      }
-      this.callsPerChannel = callsPerChannel;
+      this.callsPerChannel = Checks.positive("callsPerChannel", callsPerChannel);
       return this;
     }
 
@@ -651,7 +635,7 @@ public final class ChannelPool extends ManagedChannel {
      * @throws IllegalArgumentException if not positive
      */
     public Builder idleTimeout(Duration idleTimeout) {
-      this.idleTimeout = ClientKeepAlive.requirePositive("idleTimeout", idleTimeout);
+      this.idleTimeout = Checks.positive("idleTimeout", idleTimeout);
       return this;
     }
 
@@ -662,7 +646,7 @@ public final class ChannelPool extends ManagedChannel {
      * @throws IllegalArgumentException if not positive
      */
     public Builder maxChannelAge(Duration maxChannelAge) {
-      this.maxChannelAge = ClientKeepAlive.requirePositive("maxChannelAge", maxChannelAge);
+      this.maxChannelAge = Checks.positive("maxChannelAge", maxChannelAge);
       return this;
     }
 
@@ -672,8 +656,7 @@ public final class ChannelPool extends ManagedChannel {
      * @throws IllegalArgumentException if not positive
      */
     public Builder replaceUnhealthyAfter(Duration replaceUnhealthyAfter) {
-      this.replaceUnhealthyAfter =
-          ClientKeepAlive.requirePositive("replaceUnhealthyAfter", replaceUnhealthyAfter);
+      this.replaceUnhealthyAfter = Checks.positive("replaceUnhealthyAfter", replaceUnhealthyAfter);
       return this;
     }
 
@@ -684,7 +667,7 @@ public final class ChannelPool extends ManagedChannel {
      * @throws IllegalArgumentException if not positive
      */
     public Builder warmUpTimeout(Duration warmUpTimeout) {
-      this.warmUpTimeout = ClientKeepAlive.requirePositive("warmUpTimeout", warmUpTimeout);
+      this.warmUpTimeout = Checks.positive("warmUpTimeout", warmUpTimeout);
       return this;
     }
 
@@ -694,7 +677,7 @@ public final class ChannelPool extends ManagedChannel {
      * @throws IllegalArgumentException if not within 1 ms..1 min
      */
     public Builder maintenanceInterval(Duration maintenanceInterval) {
-      ClientKeepAlive.requirePositive("maintenanceInterval", maintenanceInterval);
+      Checks.positive("maintenanceInterval", maintenanceInterval);
       if (maintenanceInterval.compareTo(Duration.ofMillis(1)) < 0
           || maintenanceInterval.compareTo(Duration.ofMinutes(1)) > 0) {
         throw new IllegalArgumentException(
@@ -725,8 +708,8 @@ public final class ChannelPool extends ManagedChannel {
      */
     public Builder healthCheck(String service, Duration interval, Duration timeout) {
       Objects.requireNonNull(service, "service");
-      ClientKeepAlive.requirePositive("interval", interval);
-      ClientKeepAlive.requirePositive("timeout", timeout);
+      Checks.positive("interval", interval);
+      Checks.positive("timeout", timeout);
       if (timeout.compareTo(interval) > 0) {
         throw new IllegalArgumentException(
             "timeout: " + timeout + " (expected: <= interval " + interval + ")");

@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Scheduler;
 import io.switchboard.core.ExperimentalApi;
+import io.switchboard.core.internal.Checks;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
@@ -360,8 +361,7 @@ public final class ChannelPoolRegistry implements AutoCloseable {
      * @throws IllegalArgumentException if it is not positive
      */
     public Builder expireAfterUnused(Duration expireAfterUnused) {
-      this.expireAfterUnused =
-          ClientKeepAlive.requirePositive("expireAfterUnused", expireAfterUnused);
+      this.expireAfterUnused = Checks.positive("expireAfterUnused", expireAfterUnused);
       return this;
     }
 
@@ -370,13 +370,10 @@ public final class ChannelPoolRegistry implements AutoCloseable {
      * it pools chosen by Caffeine's size-based eviction (not strictly the least recently used)
      * leave the registry, and are shut down once out of use.
      *
-     * @throws IllegalArgumentException if below 1
+     * @throws IllegalArgumentException if not positive
      */
     public Builder maxPools(long maxPools) {
-      if (maxPools < 1) {
-        throw new IllegalArgumentException("maxPools: " + maxPools + " (expected: >= 1)");
-      }
-      this.maxPools = maxPools;
+      this.maxPools = Checks.positive("maxPools", maxPools);
       return this;
     }
 

@@ -1,6 +1,7 @@
 package io.switchboard.pool;
 
 import io.grpc.ManagedChannelBuilder;
+import io.switchboard.core.internal.Checks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,8 +48,8 @@ public record ClientKeepAlive(
    * @throws IllegalArgumentException if a duration is not positive
    */
   public ClientKeepAlive {
-    requirePositive("keepAliveTime", keepAliveTime);
-    requirePositive("keepAliveTimeout", keepAliveTimeout);
+    Checks.positive("keepAliveTime", keepAliveTime);
+    Checks.positive("keepAliveTimeout", keepAliveTimeout);
   }
 
   /**
@@ -149,13 +150,5 @@ public record ClientKeepAlive(
   /** Returns a copy with another keepAliveWithoutCalls. */
   public ClientKeepAlive withKeepAliveWithoutCalls(boolean keepAliveWithoutCalls) {
     return new ClientKeepAlive(keepAliveTime, keepAliveTimeout, keepAliveWithoutCalls);
-  }
-
-  static Duration requirePositive(String name, Duration value) {
-    Objects.requireNonNull(value, name);
-    if (value.isZero() || value.isNegative()) {
-      throw new IllegalArgumentException(name + ": " + value + " (expected: > 0)");
-    }
-    return value;
   }
 }

@@ -1,6 +1,7 @@
 package io.switchboard.pool;
 
 import io.grpc.netty.NettyServerBuilder;
+import io.switchboard.core.internal.Checks;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.Objects;
@@ -50,9 +51,9 @@ public record ServerKeepAlivePolicy(
       throw new IllegalArgumentException(
           "permitKeepAliveTime: " + permitKeepAliveTime + " (expected: >= 0)");
     }
-    ClientKeepAlive.requirePositive("maxConnectionIdle", maxConnectionIdle);
-    ClientKeepAlive.requirePositive("maxConnectionAge", maxConnectionAge);
-    ClientKeepAlive.requirePositive("maxConnectionAgeGrace", maxConnectionAgeGrace);
+    Checks.positive("maxConnectionIdle", maxConnectionIdle);
+    Checks.positive("maxConnectionAge", maxConnectionAge);
+    Checks.positive("maxConnectionAgeGrace", maxConnectionAgeGrace);
   }
 
   /**

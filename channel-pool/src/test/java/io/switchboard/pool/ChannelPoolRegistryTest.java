@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.switchboard.core.MethodSpec;
 import io.switchboard.core.RpcClient;
+import io.switchboard.testing.Await;
+import io.switchboard.testing.EchoService;
 import io.switchboard.testing.GrpcExtension;
 import io.switchboard.testing.TestServer;
 import java.time.Duration;
@@ -16,17 +18,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 class ChannelPoolRegistryTest {
-  static final MethodSpec<String, String> ECHO = MethodSpec.of(TestBackend.ECHO);
+  static final MethodSpec<String, String> ECHO = MethodSpec.of(EchoService.ECHO);
+  static final MethodSpec<String, String> HANG = MethodSpec.of(EchoService.HANG);
   static final Duration WAIT = Duration.ofSeconds(20);
 
   @RegisterExtension final GrpcExtension grpc = new GrpcExtension();
 
-  final TestBackend backend = new TestBackend("a");
+  final EchoService backend = new EchoService("a");
 
   @AfterEach
-  void closeBackend() {
+  void releaseBackend() {
     backend.releaseHeld();
-    backend.close();
   }
 
   @Test
@@ -49,7 +51,7 @@ class ChannelPoolRegistryTest {
     assertThat(made.get()).isEqualTo(2);
     assertThat(RpcClient.create(users).unary(ECHO, "hi").join()).isEqualTo("a:hi");
 
-    Await.until("expired", Duration.ofSeconds(20), users::isShutdown);
+    Await.until(Duration.ofSeconds(20), users::isShutdown, () -> "expired");
     assertThat(users.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
     ChannelPool again = registry.get("users");
     assertThat(again).isNotSameAs(users);
@@ -75,18 +77,18 @@ class ChannelPoolRegistryTest {
   void aPoolWithACallInFlightIsNotExpiredUnderItsHolder() {
     ChannelPoolRegistry registry = registry(Duration.ofMillis(200), 100);
     ChannelPool users = registry.get("users");
-    CompletableFuture<String> held = RpcClient.create(users).unary(ECHO, "hold");
-    Await.until("held", WAIT, () -> backend.heldCount() == 1);
+    CompletableFuture<String> held = RpcClient.create(users).unary(HANG, "hold");
+    Await.until(WAIT, () -> backend.heldCount() == 1, () -> "held");
 
     // A pool got later and never used expires: by then "users" is past its expiry too.
     ChannelPool control = registry.get("control");
-    Await.until("control expired", WAIT, control::isShutdown);
+    Await.until(WAIT, control::isShutdown, () -> "control expired");
     assertThat(users.isShutdown()).as("a pool with a call in flight is in use").isFalse();
 
     backend.releaseHeld();
     assertThat(held.join()).isEqualTo("a:hold");
     assertThat(RpcClient.create(users).unary(ECHO, "still").join()).isEqualTo("a:still");
-    Await.until("users expired once out of use", WAIT, users::isShutdown);
+    Await.until(WAIT, users::isShutdown, () -> "users expired once out of use");
   }
 
   @Test
@@ -99,7 +101,7 @@ class ChannelPoolRegistryTest {
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (!control.isShutdown()) {
       assertThat(System.nanoTime() - deadline).as("control expired in time").isNegative();
-      assertThat(client.unary(ECHO, "sleep:5").join()).isEqualTo("a:sleep:5");
+      assertThat(client.unary(ECHO, "x").join()).isEqualTo("a:x");
       calls++;
     }
     assertThat(calls).isPositive();
@@ -114,7 +116,7 @@ class ChannelPoolRegistryTest {
     ChannelPool users = lease.pool();
     assertThat(registry.get("users")).isSameAs(users);
     ChannelPool control = registry.get("control");
-    Await.until("control expired", WAIT, control::isShutdown);
+    Await.until(WAIT, control::isShutdown, () -> "control expired");
     assertThat(users.isShutdown()).as("leased").isFalse();
     assertThat(RpcClient.create(users).unary(ECHO, "leased").join()).isEqualTo("a:leased");
 
@@ -123,7 +125,7 @@ class ChannelPoolRegistryTest {
     try (ChannelPoolRegistry.Lease other = registry.lease("users")) {
       assertThat(other.pool()).isSameAs(users);
     }
-    Await.until("expired after the leases closed", WAIT, users::isShutdown);
+    Await.until(WAIT, users::isShutdown, () -> "expired after the leases closed");
   }
 
   @Test
@@ -131,7 +133,7 @@ class ChannelPoolRegistryTest {
     ChannelPoolRegistry registry = registry(Duration.ofMillis(400), 1);
     ChannelPoolRegistry.Lease first = registry.lease("first");
     ChannelPoolRegistry.Lease second = registry.lease("second");
-    Await.until("one pool left", WAIT, () -> registry.size() == 1);
+    Await.until(WAIT, () -> registry.size() == 1, () -> "one pool left");
     // Caffeine chooses which one leaves (it may refuse the newcomer).
     boolean firstLeft = registry.getIfPresent("first") == null;
     ChannelPoolRegistry.Lease evicted = firstLeft ? first : second;
@@ -141,7 +143,7 @@ class ChannelPoolRegistryTest {
     assertThat(RpcClient.create(evicted.pool()).unary(ECHO, "x").join()).isEqualTo("a:x");
 
     evicted.close();
-    Await.until("evicted pool shut down once out of use", WAIT, evicted.pool()::isShutdown);
+    Await.until(WAIT, evicted.pool()::isShutdown, () -> "evicted pool shut down once out of use");
     assertThat(kept.pool().isShutdown()).as("still leased").isFalse();
     kept.close();
   }

@@ -14,6 +14,8 @@ import io.switchboard.core.MethodSpec;
 import io.switchboard.core.RpcClient;
 import io.switchboard.pool.ChannelStats.Health;
 import io.switchboard.pool.ChannelStats.Role;
+import io.switchboard.testing.Await;
+import io.switchboard.testing.EchoService;
 import io.switchboard.testing.FaultProxy;
 import io.switchboard.testing.GrpcExtension;
 import io.switchboard.testing.TestServer;
@@ -33,7 +35,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Faults over real Netty on loopback, with the testing module's fault proxy. */
 class PoolFaultTest {
-  static final MethodSpec<String, String> ECHO = MethodSpec.of(TestBackend.ECHO);
+  static final MethodSpec<String, String> ECHO = MethodSpec.of(EchoService.ECHO);
+  static final MethodSpec<String, String> HANG = MethodSpec.of(EchoService.HANG);
   static final Duration WAIT = Duration.ofSeconds(30);
 
   /**
@@ -48,29 +51,28 @@ class PoolFaultTest {
 
   @RegisterExtension final GrpcExtension grpc = new GrpcExtension();
 
-  final List<TestBackend> backends = new ArrayList<>();
+  final List<EchoService> backends = new ArrayList<>();
 
   @AfterEach
   void closeBackends() {
-    backends.forEach(TestBackend::releaseHeld);
-    backends.forEach(TestBackend::close);
+    backends.forEach(EchoService::releaseHeld);
   }
 
-  TestBackend backend(String name) {
-    TestBackend backend = new TestBackend(name);
+  EchoService backend(String name) {
+    EchoService backend = new EchoService(name);
     backends.add(backend);
     return backend;
   }
 
-  TestServer server(TestBackend backend, Consumer<NettyServerBuilder> configure) {
+  TestServer server(EchoService backend, Consumer<NettyServerBuilder> configure) {
     return grpc.nettyServer(configure, backend.definition());
   }
 
   /** A backend serving behind a server with grpc.health.v1, its status for test.Echo SERVING. */
-  record Checked(TestBackend backend, HealthStatusManager health, TestServer server) {}
+  record Checked(EchoService backend, HealthStatusManager health, TestServer server) {}
 
   Checked checkedServer(String name) {
-    TestBackend backend = backend(name);
+    EchoService backend = backend(name);
     HealthStatusManager health = new HealthStatusManager();
     TestServer server = server(backend, x -> x.addService(health.getHealthService()));
     health.setStatus("test.Echo", ServingStatus.SERVING);
@@ -104,7 +106,7 @@ class PoolFaultTest {
 
   @Test
   void backendRestartedOnTheSamePortServesAgainWithinSeconds() throws Exception {
-    TestBackend backend = backend("a");
+    EchoService backend = backend("a");
     TestServer first = server(backend, b -> {});
     int port = first.port();
     ChannelPool pool =
@@ -120,25 +122,26 @@ class PoolFaultTest {
     assertThat(first.server().awaitTermination(10, TimeUnit.SECONDS)).isTrue();
     // While the backend is down, calls fail fast with UNAVAILABLE (fail-open: not held locally).
     Await.until(
-        "a call fails while down",
         WAIT,
-        () -> codeOf(client.unary(ECHO, "down")) == Status.Code.UNAVAILABLE);
+        () -> codeOf(client.unary(ECHO, "down")) == Status.Code.UNAVAILABLE,
+        () -> "a call fails while down");
     assertThat(pool.isHealthy()).isFalse();
 
     grpc.nettyServer(port, b -> {}, backend.definition());
     long back = System.nanoTime();
-    Await.until("served again", WAIT, () -> codeOf(client.unary(ECHO, "after")) == Status.Code.OK);
+    Await.until(
+        WAIT, () -> codeOf(client.unary(ECHO, "after")) == Status.Code.OK, () -> "served again");
     Duration recovery = Duration.ofNanos(System.nanoTime() - back);
     assertThat(recovery).isLessThan(Duration.ofSeconds(10));
-    Await.until("healthy again", WAIT, pool::isHealthy);
+    Await.until(WAIT, pool::isHealthy, () -> "healthy again");
     assertThat(pool.stats().callsInFlight()).isZero();
   }
 
   @Test
   void oneOfThreeBackendsKilledFailsOnlyItsCallsInFlight() throws Exception {
-    TestBackend a = backend("a");
-    TestBackend b = backend("b");
-    TestBackend c = backend("c");
+    EchoService a = backend("a");
+    EchoService b = backend("b");
+    EchoService c = backend("c");
     TestServer serverA = server(a, x -> {});
     TestServer serverB = server(b, x -> {});
     TestServer serverC = server(c, x -> {});
@@ -151,17 +154,17 @@ class PoolFaultTest {
                 .maintenanceInterval(Duration.ofMillis(50))
                 .build());
     Await.until(
-        "all READY",
         WAIT,
         () ->
-            pool.stats().channels().stream().allMatch(ch -> ch.state() == ConnectivityState.READY));
+            pool.stats().channels().stream().allMatch(ch -> ch.state() == ConnectivityState.READY),
+        () -> "all READY");
     RpcClient client = client(pool).withTimeout(Duration.ofSeconds(20));
 
     List<CompletableFuture<String>> held = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
-      held.add(client.unary(ECHO, "hold"));
+      held.add(client.unary(HANG, "hold"));
     }
-    Await.until("30 held", WAIT, () -> a.heldCount() + b.heldCount() + c.heldCount() == 30);
+    Await.until(WAIT, () -> a.heldCount() + b.heldCount() + c.heldCount() == 30, () -> "30 held");
     int onB = b.heldCount();
     assertThat(onB).isPositive();
 
@@ -190,7 +193,7 @@ class PoolFaultTest {
 
   @Test
   void blackholedPeerWithActiveCallIsDetectedWithinKeepAliveTimePlusTimeout() {
-    TestBackend backend = backend("a");
+    EchoService backend = backend("a");
     TestServer server = server(backend, SHORT_SERVER::applyTo);
     FaultProxy proxy = grpc.register(FaultProxy.start(server.address()));
     ChannelPool pool =
@@ -199,8 +202,8 @@ class PoolFaultTest {
     RpcClient client = RpcClient.create(pool); // no deadline: only keepalive can end the call
     assertThat(client.unary(ECHO, "warm").join()).isEqualTo("a:warm");
 
-    CompletableFuture<String> call = client.unary(ECHO, "hold");
-    Await.until("held", WAIT, () -> backend.heldCount() == 1);
+    CompletableFuture<String> call = client.unary(HANG, "hold");
+    Await.until(WAIT, () -> backend.heldCount() == 1, () -> "held");
     proxy.blackhole();
     long start = System.nanoTime();
     assertThat(codeOf(call)).isEqualTo(Status.Code.UNAVAILABLE);
@@ -213,7 +216,7 @@ class PoolFaultTest {
 
   @Test
   void goAwayFromMaxConnectionAgeFailsNoCalls() throws Exception {
-    TestBackend backend = backend("a");
+    EchoService backend = backend("a");
     ServerKeepAlivePolicy aging =
         ServerKeepAlivePolicy.GRPC_DEFAULTS.withMaxConnectionAge(
             Duration.ofMillis(1000), Duration.ofSeconds(10));
@@ -233,10 +236,10 @@ class PoolFaultTest {
     while (System.nanoTime() < end) {
       List<CompletableFuture<String>> batch = new ArrayList<>();
       for (int i = 0; i < 16; i++) {
-        batch.add(client.unary(ECHO, "sleep:20"));
+        batch.add(client.unary(ECHO, "x"));
       }
       for (CompletableFuture<String> call : batch) {
-        assertThat(call.join()).isEqualTo("a:sleep:20");
+        assertThat(call.join()).isEqualTo("a:x");
         calls++;
       }
     }
@@ -263,36 +266,33 @@ class PoolFaultTest {
                 .build());
     RpcClient client = client(pool);
     Await.until(
-        "both checked SERVING",
         WAIT,
         () ->
             pool.stats().channels().stream()
                 .allMatch(ch -> ch.healthDetail().equals("health check: SERVING")),
-        () -> pool.stats().toTable());
+        () -> "both checked SERVING" + "\n" + pool.stats().toTable());
 
     a.health().setStatus("test.Echo", ServingStatus.NOT_SERVING);
     Await.until(
-        "a out of rotation",
         WAIT,
         () -> pool.stats().channels().stream().anyMatch(ch -> ch.health() == Health.UNHEALTHY),
-        () -> pool.stats().toTable());
+        () -> "a out of rotation" + "\n" + pool.stats().toTable());
     assertThat(pool.isHealthy()).isTrue();
-    long servedByA = a.backend().served();
+    long servedByA = a.backend().calls();
     for (int i = 0; i < 50; i++) {
       assertThat(client.unary(ECHO, "x").join()).isEqualTo("b:x");
     }
-    assertThat(a.backend().served()).isEqualTo(servedByA);
+    assertThat(a.backend().calls()).isEqualTo(servedByA);
 
     a.health().setStatus("test.Echo", ServingStatus.SERVING);
     Await.until(
-        "a back",
         WAIT,
         () -> pool.stats().channels().stream().allMatch(ch -> ch.health() == Health.HEALTHY),
-        () -> pool.stats().toTable());
+        () -> "a back" + "\n" + pool.stats().toTable());
     for (int i = 0; i < 100; i++) {
       client.unary(ECHO, "y").join();
     }
-    assertThat(a.backend().served()).isGreaterThan(servedByA);
+    assertThat(a.backend().calls()).isGreaterThan(servedByA);
     assertThat(pool.stats().replaced()).isZero();
     a.health().enterTerminalState();
     b.health().enterTerminalState();
@@ -314,7 +314,7 @@ class PoolFaultTest {
 
   @Test
   void refreshSwapsInAFreshChannelOnlyOnceItHasConnected() {
-    TestBackend backend = backend("a");
+    EchoService backend = backend("a");
     TestServer server = server(backend, x -> {});
     // Fresh channels go through a proxy that lets no byte through until told to.
     FaultProxy stalled = grpc.register(FaultProxy.start(server.address()));
@@ -330,15 +330,16 @@ class PoolFaultTest {
     RpcClient client = client(pool).withTimeout(Duration.ofSeconds(2));
     assertThat(client.unary(ECHO, "first").join()).isEqualTo("a:first");
     Await.until(
-        "a fresh channel warming up",
         WAIT,
         () -> pool.stats().channels().stream().anyMatch(c -> c.role() == Role.WARMING),
-        () -> pool.stats().toTable());
+        () -> "a fresh channel warming up" + "\n" + pool.stats().toTable());
 
-    // Many passes later it still has not connected: the calls stay on the old channel, none fails.
-    for (int i = 0; i < 20; i++) {
-      assertThat(client.unary(ECHO, "sleep:10").join()).isEqualTo("a:sleep:10");
+    // For 20 passes it cannot connect: the calls stay on the old channel, none fails.
+    long calls = 0;
+    for (long end = System.nanoTime() + 400_000_000L; System.nanoTime() - end < 0; calls++) {
+      assertThat(client.unary(ECHO, "x").join()).isEqualTo("a:x");
     }
+    long callsOnOld = 1 + calls;
     PoolStats during = pool.stats();
     assertThat(during.refreshed()).as(during.toTable()).isZero();
     assertThat(during.channels())
@@ -346,7 +347,7 @@ class PoolFaultTest {
         .satisfiesExactly(
             old -> {
               assertThat(old.role()).isEqualTo(Role.ACTIVE);
-              assertThat(old.callsStarted()).isEqualTo(21);
+              assertThat(old.callsStarted()).isEqualTo(callsOnOld);
             },
             fresh -> {
               assertThat(fresh.role()).isEqualTo(Role.WARMING);
@@ -355,7 +356,10 @@ class PoolFaultTest {
             });
 
     stalled.passThrough();
-    Await.until("refreshed", WAIT, () -> pool.stats().refreshed() >= 1, pool.stats()::toTable);
+    Await.until(
+        WAIT,
+        () -> pool.stats().refreshed() >= 1,
+        () -> "refreshed" + "\n" + pool.stats().toTable());
     for (int i = 0; i < 20; i++) {
       assertThat(client.unary(ECHO, "after").join()).isEqualTo("a:after");
     }
@@ -380,7 +384,8 @@ class PoolFaultTest {
     assertThat(client.unary(ECHO, "x").join()).isEqualTo("a:x");
 
     a.health().setStatus("test.Echo", ServingStatus.NOT_SERVING);
-    Await.until("replaced", WAIT, () -> pool.stats().replaced() == 1, pool.stats()::toTable);
+    Await.until(
+        WAIT, () -> pool.stats().replaced() == 1, () -> "replaced" + "\n" + pool.stats().toTable());
     PoolStats after = pool.stats();
     assertThat(after.channels())
         .as(after.toTable())
@@ -397,10 +402,9 @@ class PoolFaultTest {
       assertThat(client.unary(ECHO, "y").join()).isEqualTo("b:y");
     }
     Await.until(
-        "the replaced channel gone",
         WAIT,
         () -> pool.stats().channels().size() == 1,
-        pool.stats()::toTable);
+        () -> "the replaced channel gone" + "\n" + pool.stats().toTable());
     assertThat(pool.stats().callsFailed()).isZero();
     a.health().enterTerminalState();
     b.health().enterTerminalState();
@@ -409,7 +413,7 @@ class PoolFaultTest {
   @Test
   void mobilePresetsServerClosesIdleConnectionsAndThePoolLeavesThemClosed()
       throws InterruptedException {
-    TestBackend backend = backend("a");
+    EchoService backend = backend("a");
     // MOBILE's server half closes connections idle for 15 min; here after 500 ms.
     ServerKeepAlivePolicy mobile =
         KeepAlivePreset.MOBILE.server().withMaxConnectionIdle(Duration.ofMillis(500));
@@ -428,9 +432,9 @@ class PoolFaultTest {
     assertThat(proxy.acceptedConnections()).isEqualTo(1);
 
     Await.until(
-        "the server closed the idle connection",
         WAIT,
-        () -> proxy.openConnections() == 0 || proxy.acceptedConnections() > 1);
+        () -> proxy.openConnections() == 0 || proxy.acceptedConnections() > 1,
+        () -> "the server closed the idle connection");
     // The pool carried no call since: it must not open a connection the server just closed, nor
     // replace the idle channel as unhealthy (replaceUnhealthyAfter is shorter than the window).
     holdsFor(
@@ -460,7 +464,7 @@ class PoolFaultTest {
         .asString()
         .contains("too_many_pings");
 
-    TestBackend backend = backend("a");
+    EchoService backend = backend("a");
     FaultProxy paired =
         grpc.register(FaultProxy.start(server(backend, SHORT_SERVER::applyTo).address()));
     FaultProxy control =
@@ -473,13 +477,13 @@ class PoolFaultTest {
     // (about 30 s); the idle pool leaves it closed until its next call. Meanwhile the paired
     // connection must stay the same.
     Await.until(
-        "control connection closed by too_many_pings",
         Duration.ofSeconds(60),
-        () -> control.openConnections() == 0 || control.acceptedConnections() >= 2);
+        () -> control.openConnections() == 0 || control.acceptedConnections() >= 2,
+        () -> "control connection closed by too_many_pings");
     Await.until(
-        "paired pool pinged past the control's failure",
         Duration.ofSeconds(20),
-        () -> paired.bytesForwarded() > pairedBytesAfterConnect);
+        () -> paired.bytesForwarded() > pairedBytesAfterConnect,
+        () -> "paired pool pinged past the control's failure");
     assertThat(paired.acceptedConnections()).isEqualTo(1);
     assertThat(good.getState(false)).isEqualTo(ConnectivityState.READY);
     assertThat(client(good).unary(ECHO, "still").join()).isEqualTo("a:still");
@@ -497,14 +501,14 @@ class PoolFaultTest {
 
   @Test
   void poolCallOptionsReachTheChannel() {
-    TestBackend backend = backend("a");
+    EchoService backend = backend("a");
     TestServer server = server(backend, x -> {});
     ChannelPool pool =
         grpc.register(ChannelPool.newBuilder(server.target()).usePlaintext().build());
     CompletableFuture<String> call =
         RpcClient.create(pool)
             .withCallOptions(CallOptions.DEFAULT.withDeadlineAfter(50, TimeUnit.MILLISECONDS))
-            .unary(ECHO, "hold");
+            .unary(HANG, "hold");
     assertThat(codeOf(call)).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
     assertThat(pool.stats().callsInFlight()).isZero();
   }
