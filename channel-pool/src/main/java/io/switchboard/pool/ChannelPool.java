@@ -340,10 +340,10 @@ public final class ChannelPool extends ManagedChannel {
    */
   @Override
   public ChannelPool shutdown() {
+    shutdown = true; // first: no new call picks a channel from here on
     if (!maintainer.close()) {
       return this;
     }
-    shutdown = true;
     maintenance.shutdownNow();
     for (PooledChannel channel : maintainer.all()) {
       channel.shutDownChannel();
