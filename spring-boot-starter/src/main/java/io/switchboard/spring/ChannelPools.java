@@ -6,7 +6,7 @@ import io.grpc.ManagedChannelBuilder;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.NettyChannelBuilder;
 import io.switchboard.pool.ChannelPool;
-import io.switchboard.pool.PoolSnapshot;
+import io.switchboard.pool.PoolStats;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -121,12 +121,12 @@ public final class ChannelPools implements AutoCloseable {
    * Returns a snapshot of every pool built so far, by client name (clients not used yet are left
    * out).
    */
-  public Map<String, PoolSnapshot> snapshots() {
-    Map<String, PoolSnapshot> snapshots = new LinkedHashMap<>();
+  public Map<String, PoolStats> snapshots() {
+    Map<String, PoolStats> snapshots = new LinkedHashMap<>();
     for (String name : clients.keySet()) {
       ChannelPool pool = pools.get(name);
       if (pool != null) {
-        snapshots.put(name, pool.snapshot());
+        snapshots.put(name, pool.stats());
       }
     }
     return snapshots;

@@ -1,7 +1,7 @@
 package io.switchboard.spring;
 
-import io.switchboard.pool.ChannelSnapshot;
-import io.switchboard.pool.PoolSnapshot;
+import io.switchboard.pool.ChannelStats;
+import io.switchboard.pool.PoolStats;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +36,7 @@ final class ChannelPoolsHealth {
   static Health health(ChannelPools pools, String name) {
     return pools
         .ifBuilt(name)
-        .map(pool -> health(pool.snapshot()))
+        .map(pool -> health(pool.stats()))
         .orElseGet(
             () ->
                 Health.unknown()
@@ -45,7 +45,7 @@ final class ChannelPoolsHealth {
                     .build());
   }
 
-  private static Health health(PoolSnapshot snapshot) {
+  private static Health health(PoolStats snapshot) {
     Health.Builder health =
         snapshot.shutdown()
             ? Health.outOfService()
@@ -61,7 +61,7 @@ final class ChannelPoolsHealth {
         .build();
   }
 
-  private static Map<String, Object> channel(ChannelSnapshot channel) {
+  private static Map<String, Object> channel(ChannelStats channel) {
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("id", channel.id());
     details.put("role", channel.role().name());

@@ -4,7 +4,7 @@ import io.switchboard.core.metrics.Instrument;
 import io.switchboard.core.metrics.MetricSink;
 import io.switchboard.core.metrics.Registration;
 import io.switchboard.pool.ChannelPool;
-import io.switchboard.pool.PoolSnapshot;
+import io.switchboard.pool.PoolStats;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongSupplier;
@@ -80,15 +80,15 @@ final class PoolInstruments implements AutoCloseable {
   /** Registers the instruments of every configured client with the sink. */
   PoolInstruments(MetricSink sink, ChannelPools pools) {
     for (String name : pools.names()) {
-      observe(sink, CALLS_STARTED, pools, name, PoolSnapshot::callsStarted);
-      observe(sink, CALLS_FAILED, pools, name, PoolSnapshot::callsFailed);
-      observe(sink, CALLS_ACTIVE, pools, name, PoolSnapshot::callsInFlight);
-      observe(sink, CHANNELS_ACTIVE, pools, name, PoolSnapshot::activeChannels);
+      observe(sink, CALLS_STARTED, pools, name, PoolStats::callsStarted);
+      observe(sink, CALLS_FAILED, pools, name, PoolStats::callsFailed);
+      observe(sink, CALLS_ACTIVE, pools, name, PoolStats::callsInFlight);
+      observe(sink, CHANNELS_ACTIVE, pools, name, PoolStats::activeChannels);
       observe(sink, HEALTHY, pools, name, s -> s.healthy() ? 1 : 0);
-      observe(sink, CHANNEL_CHANGES, pools, name, PoolSnapshot::grown, "grown");
-      observe(sink, CHANNEL_CHANGES, pools, name, PoolSnapshot::shrunk, "shrunk");
-      observe(sink, CHANNEL_CHANGES, pools, name, PoolSnapshot::replaced, "replaced");
-      observe(sink, CHANNEL_CHANGES, pools, name, PoolSnapshot::refreshed, "refreshed");
+      observe(sink, CHANNEL_CHANGES, pools, name, PoolStats::grown, "grown");
+      observe(sink, CHANNEL_CHANGES, pools, name, PoolStats::shrunk, "shrunk");
+      observe(sink, CHANNEL_CHANGES, pools, name, PoolStats::replaced, "replaced");
+      observe(sink, CHANNEL_CHANGES, pools, name, PoolStats::refreshed, "refreshed");
     }
   }
 
@@ -97,10 +97,10 @@ final class PoolInstruments implements AutoCloseable {
       Instrument instrument,
       ChannelPools pools,
       String name,
-      ToLongFunction<PoolSnapshot> read,
+      ToLongFunction<PoolStats> read,
       String... moreValues) {
     LongSupplier value =
-        () -> pools.ifBuilt(name).map(ChannelPool::snapshot).map(read::applyAsLong).orElse(0L);
+        () -> pools.ifBuilt(name).map(ChannelPool::stats).map(read::applyAsLong).orElse(0L);
     String[] values = new String[1 + moreValues.length];
     values[0] = name;
     System.arraycopy(moreValues, 0, values, 1, moreValues.length);

@@ -21,7 +21,7 @@ import io.switchboard.core.ServiceBinder;
 import io.switchboard.core.ServiceSpec;
 import io.switchboard.core.metrics.MetricSink;
 import io.switchboard.metrics.micrometer.MicrometerMetrics;
-import io.switchboard.pool.PoolSnapshot;
+import io.switchboard.pool.PoolStats;
 import io.switchboard.testing.Await;
 import io.switchboard.testing.TestMarshallers;
 import java.time.Duration;
@@ -170,11 +170,11 @@ class SwitchboardStarterTest {
     Await.until(
         Duration.ofSeconds(10),
         () -> pools.get("echo").isHealthy(),
-        () -> "echo pool healthy: " + pools.get("echo").snapshot().toTable());
+        () -> "echo pool healthy: " + pools.get("echo").stats().toTable());
 
     // The pools' snapshots count the calls, each on its own pool.
-    PoolSnapshot echo = pools.get("echo").snapshot();
-    PoolSnapshot health = pools.get("health").snapshot();
+    PoolStats echo = pools.get("echo").stats();
+    PoolStats health = pools.get("health").stats();
     assertThat(echo.callsStarted()).isEqualTo(echoCalls);
     assertThat(echo.callsFailed()).isZero();
     assertThat(health.callsStarted()).isEqualTo(healthCalls.get());

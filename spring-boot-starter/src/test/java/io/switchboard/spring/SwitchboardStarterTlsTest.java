@@ -130,6 +130,6 @@ class SwitchboardStarterTlsTest {
         .failsWithin(Duration.ofSeconds(15))
         .withThrowableOfType(ExecutionException.class)
         .withMessageContaining("UNAVAILABLE");
-    assertThat(pools.get("untrusted").snapshot().callsFailed()).isEqualTo(1);
+    assertThat(pools.get("untrusted").stats().callsFailed()).isEqualTo(1);
   }
 }
