@@ -448,9 +448,10 @@ class PoolFaultTest {
         .singleElement()
         .satisfies(c -> assertThat(c.state()).isEqualTo(ConnectivityState.IDLE));
 
-    // The next call connects it again.
+    // The next call connects it again. (Not exactly one more connection: on a loaded machine the
+    // server's 500 ms idle close can also take the new connection before the call is seen on it.)
     assertThat(client.unary(ECHO, "back").join()).isEqualTo("a:back");
-    assertThat(proxy.acceptedConnections()).isEqualTo(2);
+    assertThat(proxy.acceptedConnections()).isGreaterThanOrEqualTo(2);
     assertThat(pool.stats().callsFailed()).isZero();
   }
 
