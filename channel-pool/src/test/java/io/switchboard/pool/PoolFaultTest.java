@@ -429,18 +429,19 @@ class PoolFaultTest {
                 .build());
     RpcClient client = client(pool);
     assertThat(client.unary(ECHO, "hi").join()).isEqualTo("a:hi");
-    assertThat(proxy.acceptedConnections()).isEqualTo(1);
+    assertThat(proxy.acceptedConnections()).isPositive();
 
     Await.until(
-        WAIT,
-        () -> proxy.openConnections() == 0 || proxy.acceptedConnections() > 1,
-        () -> "the server closed the idle connection");
+        WAIT, () -> proxy.openConnections() == 0, () -> "the server closed the idle connection");
+    // Read after the close: on a loaded machine the 500 ms idle close can already have taken a
+    // connection while the first call was being set up, so count from here, not from 1.
+    long accepted = proxy.acceptedConnections();
     // The pool carried no call since: it must not open a connection the server just closed, nor
     // replace the idle channel as unhealthy (replaceUnhealthyAfter is shorter than the window).
     holdsFor(
         "no reconnect while no call comes",
         Duration.ofSeconds(1),
-        () -> proxy.acceptedConnections() == 1 && pool.isHealthy());
+        () -> proxy.acceptedConnections() == accepted && pool.isHealthy());
     PoolStats idle = pool.stats();
     assertThat(idle.replaced()).as(idle.toTable()).isZero();
     assertThat(idle.channels())
@@ -448,10 +449,9 @@ class PoolFaultTest {
         .singleElement()
         .satisfies(c -> assertThat(c.state()).isEqualTo(ConnectivityState.IDLE));
 
-    // The next call connects it again. (Not exactly one more connection: on a loaded machine the
-    // server's 500 ms idle close can also take the new connection before the call is seen on it.)
+    // The next call connects it again.
     assertThat(client.unary(ECHO, "back").join()).isEqualTo("a:back");
-    assertThat(proxy.acceptedConnections()).isGreaterThanOrEqualTo(2);
+    assertThat(proxy.acceptedConnections()).isGreaterThan(accepted);
     assertThat(pool.stats().callsFailed()).isZero();
   }
 
