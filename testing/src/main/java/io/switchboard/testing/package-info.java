@@ -14,6 +14,8 @@
  *       (echo, hang until released, flow-controlled count, join, chat, a slow reader) that records
  *       headers, deadlines and cancellations.
  *   <li>{@link io.switchboard.testing.TestMarshallers}: UTF-8 string and raw byte marshallers.
+ *   <li>{@link io.switchboard.testing.Allocations}: the bytes a piece of work allocates on the
+ *       calling thread, for tests of paths that promise to allocate nothing.
  * </ul>
  */
 package io.switchboard.testing;
