@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -54,6 +55,8 @@ public final class MicrometerMetrics implements MetricSink, MeterBinder {
   private final MeterRegistry registry;
   private final CompositeMeterRegistry composite; // null when made for one registry
   private final ConcurrentHashMap<List<Object>, LongAdder> upDownSums = new ConcurrentHashMap<>();
+  // Micrometer holds a function counter's object weakly: the callbacks live here until closed.
+  private final Set<LongSupplier> observed = ConcurrentHashMap.newKeySet();
 
   private MicrometerMetrics(MeterRegistry registry, CompositeMeterRegistry composite) {
     this.registry = registry;
@@ -207,10 +210,12 @@ public final class MicrometerMetrics implements MetricSink, MeterBinder {
                 .tags(tags)
                 .strongReference(true)
                 .register(registry);
+    observed.add(value);
     AtomicBoolean closed = new AtomicBoolean();
     return () -> {
       if (closed.compareAndSet(false, true)) {
         registry.remove(meter);
+        observed.remove(value);
       }
     };
   }

@@ -112,6 +112,16 @@ class MicrometerMetricsTest {
     assertThat(registry.find("switchboard.test.total").functionCounter()).isNull();
   }
 
+  /** Micrometer holds a function counter's object weakly; the sink must keep the callback. */
+  @Test
+  void observedCallbacksSurviveGarbageCollection() {
+    metrics.observe(TOTAL, new AtomicLong(7)::get);
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+    }
+    assertThat(registry.get("switchboard.test.total").functionCounter().count()).isEqualTo(7);
+  }
+
   @Test
   void bindsRegistriesAddedLaterAsAMeterBinder() {
     MicrometerMetrics unbound = MicrometerMetrics.create();
