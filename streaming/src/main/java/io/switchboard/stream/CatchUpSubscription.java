@@ -3,6 +3,8 @@ package io.switchboard.stream;
 import io.grpc.Status;
 import io.switchboard.core.ExperimentalApi;
 import io.switchboard.core.internal.Checks;
+import io.switchboard.core.metrics.BoundCounter;
+import io.switchboard.core.metrics.MetricSink;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -80,6 +82,7 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
   private final Executor executor;
   private final LiveBuffer<E> liveHandle;
   private final boolean pushLive;
+  private final BoundCounter replayedCounter;
   private final AtomicInteger wip = new AtomicInteger();
 
   // Confined to the pump (one at a time, ordered by wip), or, once pushing live, to appenders
@@ -106,6 +109,7 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
     this.pageSize = b.pageSize;
     this.executor = b.executor;
     this.pushLive = b.pushLive;
+    this.replayedCounter = b.metrics.counter(StreamMetrics.REPLAYED);
     this.liveHandle =
         b.pushLive
             ? LiveBuffer.pushing(this::push)
@@ -211,6 +215,7 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
       delivered++;
       if (!live) {
         replayed++;
+        replayedCounter.increment();
       }
     } else {
       skipped++;
@@ -369,6 +374,7 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
     private int liveBuffer = DEFAULT_LIVE_BUFFER;
     private int pageSize = DEFAULT_PAGE_SIZE;
     private Executor executor = ForkJoinPool.commonPool();
+    private MetricSink metrics = MetricSink.noop();
     private boolean pushLive;
 
     private Builder(
@@ -457,6 +463,17 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
      */
     public Builder<E, T> pushLive() {
       this.pushLive = true;
+      return this;
+    }
+
+    /**
+     * Counts the events replayed from the store ({@code switchboard.stream.catchup.replayed}, the
+     * README's metrics table) in {@code metrics}; nothing is recorded by default.
+     *
+     * @throws NullPointerException if {@code metrics} is null
+     */
+    public Builder<E, T> metrics(MetricSink metrics) {
+      this.metrics = Objects.requireNonNull(metrics, "metrics");
       return this;
     }
 

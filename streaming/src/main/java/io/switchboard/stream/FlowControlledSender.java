@@ -88,6 +88,7 @@ public final class FlowControlledSender<T> {
   private State state = State.OPEN;
   private Throwable terminalError;
   private int waiters;
+  private final StreamMetrics.SenderMeter meter; // lock held
   private long offered;
   private long sent;
   private long rejected;
@@ -104,6 +105,7 @@ public final class FlowControlledSender<T> {
     this.sizeFunction = settings.sizeFunction();
     this.priorityFunction = settings.priority();
     this.dropListener = settings.dropListener();
+    this.meter = StreamMetrics.SenderMeter.of(settings.metrics(), strategy);
   }
 
   /**
@@ -192,6 +194,7 @@ public final class FlowControlledSender<T> {
                   .asRuntimeException());
         }
       }
+      meter.report(buffer);
     } finally {
       lock.unlock();
     }
@@ -291,6 +294,7 @@ public final class FlowControlledSender<T> {
       }
       state = State.CANCELLED;
       discardBuffer();
+      meter.ended(buffer);
     } finally {
       lock.unlock();
     }
@@ -390,6 +394,7 @@ public final class FlowControlledSender<T> {
   private boolean awaitRoomAndEnqueue(T message, int size) {
     long remaining = blockTimeoutNanos;
     waiters++;
+    meter.waited();
     try {
       while (state == State.OPEN && !buffer.fits(size)) {
         if (remaining <= 0) {
@@ -436,6 +441,7 @@ public final class FlowControlledSender<T> {
   /** Lock held. */
   private void discardBuffer() {
     buffer.discardAll();
+    meter.report(buffer);
     if (waiters > 0) {
       notFull.signalAll();
     }
@@ -505,6 +511,7 @@ public final class FlowControlledSender<T> {
             }
             next = buffer.poll();
             sent++;
+            meter.report(buffer);
             if (waiters > 0 && buffer.belowLowWatermark()) {
               // Not on every message: a blocked producer woken per message would ping-pong the
               // lock with the drainer; waking it at half-empty lets it refill in one go.
@@ -512,6 +519,7 @@ public final class FlowControlledSender<T> {
             }
           } else if (state == State.CLOSING) {
             state = State.TERMINATED;
+            meter.ended(buffer);
             end = true;
             error = terminalError;
           } else {

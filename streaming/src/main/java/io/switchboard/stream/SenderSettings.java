@@ -1,6 +1,7 @@
 package io.switchboard.stream;
 
 import io.switchboard.core.internal.Checks;
+import io.switchboard.core.metrics.MetricSink;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.ToIntFunction;
@@ -53,6 +54,7 @@ public final class SenderSettings<T> {
   private final Duration blockTimeout;
   private final ToIntFunction<? super T> priority;
   private final DropListener<? super T> dropListener;
+  private final MetricSink metrics;
 
   private SenderSettings(Builder<T> b) {
     this.maxBufferedMessages = b.maxBufferedMessages;
@@ -62,6 +64,7 @@ public final class SenderSettings<T> {
     this.blockTimeout = b.blockTimeout;
     this.priority = b.priority;
     this.dropListener = b.dropListener;
+    this.metrics = b.metrics;
   }
 
   /** Returns the default settings, which fit a sender of any message type. */
@@ -84,6 +87,7 @@ public final class SenderSettings<T> {
     b.blockTimeout = blockTimeout;
     b.priority = priority;
     b.dropListener = dropListener;
+    b.metrics = metrics;
     return b;
   }
 
@@ -126,6 +130,11 @@ public final class SenderSettings<T> {
   /** Told of every message the overflow strategy gives up; the default does nothing. */
   public DropListener<? super T> dropListener() {
     return dropListener;
+  }
+
+  /** Where senders report their buffers, drops and waits; {@link MetricSink#noop()} by default. */
+  public MetricSink metrics() {
+    return metrics;
   }
 
   @Override
@@ -172,6 +181,7 @@ public final class SenderSettings<T> {
     private Duration blockTimeout = DEFAULT_BLOCK_TIMEOUT;
     private ToIntFunction<? super T> priority = message -> 0;
     private DropListener<? super T> dropListener = (message, strategy) -> {};
+    private MetricSink metrics = MetricSink.noop();
 
     private Builder() {}
 
@@ -247,6 +257,18 @@ public final class SenderSettings<T> {
      */
     public Builder<T> dropListener(DropListener<? super T> listener) {
       this.dropListener = Objects.requireNonNull(listener, "dropListener");
+      return this;
+    }
+
+    /**
+     * Reports every sender made with these settings (messages and bytes buffered, their peaks,
+     * drops by strategy, producer waits: the README's metrics table) to {@code metrics}, such as
+     * {@code OpenTelemetryMetrics} or {@code MicrometerMetrics}; nothing is recorded by default.
+     *
+     * @throws NullPointerException if {@code metrics} is null
+     */
+    public Builder<T> metrics(MetricSink metrics) {
+      this.metrics = Objects.requireNonNull(metrics, "metrics");
       return this;
     }
 

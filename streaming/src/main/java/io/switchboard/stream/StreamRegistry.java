@@ -13,6 +13,9 @@ import io.grpc.ServerStreamTracer;
 import io.grpc.Status;
 import io.switchboard.core.internal.Checks;
 import io.switchboard.core.internal.DaemonThreadFactory;
+import io.switchboard.core.metrics.BoundCounter;
+import io.switchboard.core.metrics.MetricSink;
+import io.switchboard.core.metrics.Registration;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.time.Instant;
@@ -65,6 +68,9 @@ public final class StreamRegistry implements AutoCloseable {
    */
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(6);
 
+  /** The metrics name when none is set: one series for every unnamed registry. */
+  public static final String DEFAULT_NAME = "streams";
+
   private static final Context.Key<Tracked> TRACKED_KEY = Context.key("switchboard-stream-tracked");
   private static final Context.Key<ByteCounter> BYTES_KEY = Context.key("switchboard-stream-bytes");
 
@@ -74,6 +80,10 @@ public final class StreamRegistry implements AutoCloseable {
   private final boolean ownScheduler;
   private final ScheduledFuture<?> reaper;
   private final ConcurrentHashMap<Long, Tracked> streams = new ConcurrentHashMap<>();
+  private final String name;
+  private final MetricSink metrics;
+  private final BoundCounter reapedCounter;
+  private final Registration streamsObserved;
   private final AtomicLong ids = new AtomicLong();
   private final ServerInterceptor interceptor = new TrackingInterceptor();
   private final ServerStreamTracer.Factory tracerFactory = new ByteTracerFactory();
@@ -81,6 +91,14 @@ public final class StreamRegistry implements AutoCloseable {
   private StreamRegistry(Builder b) {
     this.idleTimeout = b.idleTimeout;
     this.listeners = new CopyOnWriteArrayList<>(b.listeners);
+    this.name = b.name;
+    this.metrics = b.metrics;
+    this.reapedCounter = metrics.counter(StreamMetrics.REAPED, name);
+    this.streamsObserved =
+        metrics.observe(
+            StreamMetrics.STREAMS,
+            () -> streams.values().stream().filter(t -> !t.state.isTerminal()).count(),
+            name);
     if (b.scheduler != null) {
       this.scheduler = b.scheduler;
       this.ownScheduler = false;
@@ -126,6 +144,8 @@ public final class StreamRegistry implements AutoCloseable {
     b.idleTimeout = idleTimeout;
     b.scheduler = ownScheduler ? null : scheduler;
     b.listeners.addAll(listeners);
+    b.name = name;
+    b.metrics = metrics;
     return b;
   }
 
@@ -181,6 +201,7 @@ public final class StreamRegistry implements AutoCloseable {
                     + " ms); reconnect to resume");
         if (t.call != null && t.call.reap(status)) {
           reaped++;
+          reapedCounter.increment();
         }
       }
     }
@@ -218,6 +239,7 @@ public final class StreamRegistry implements AutoCloseable {
   @Override
   public void close() {
     reaper.cancel(false);
+    streamsObserved.close();
     if (ownScheduler) {
       scheduler.shutdownNow();
     }
@@ -250,6 +272,8 @@ public final class StreamRegistry implements AutoCloseable {
     private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
     private ScheduledExecutorService scheduler;
     private final List<CloseListener> listeners = new ArrayList<>();
+    private String name = DEFAULT_NAME;
+    private MetricSink metrics = MetricSink.noop();
 
     private Builder() {}
 
@@ -287,6 +311,33 @@ public final class StreamRegistry implements AutoCloseable {
     }
 
     /** Returns a registry whose reaper is running. */
+    /**
+     * Names the registry in its metrics (attribute {@code switchboard.stream.registry}); {@link
+     * #DEFAULT_NAME} by default.
+     *
+     * @throws NullPointerException if null
+     * @throws IllegalArgumentException if blank
+     */
+    public Builder name(String name) {
+      Objects.requireNonNull(name, "name");
+      if (name.isBlank()) {
+        throw new IllegalArgumentException("name: \"" + name + "\" (expected: not blank)");
+      }
+      this.name = name;
+      return this;
+    }
+
+    /**
+     * Reports the registry's streams and reaped streams to {@code metrics} (the README's metrics
+     * table); nothing is recorded by default. The observation ends when the registry is closed.
+     *
+     * @throws NullPointerException if null
+     */
+    public Builder metrics(MetricSink metrics) {
+      this.metrics = Objects.requireNonNull(metrics, "metrics");
+      return this;
+    }
+
     public StreamRegistry build() {
       return new StreamRegistry(this);
     }
