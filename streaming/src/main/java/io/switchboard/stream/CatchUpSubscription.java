@@ -4,6 +4,7 @@ import io.grpc.Status;
 import io.switchboard.core.ExperimentalApi;
 import io.switchboard.core.internal.Checks;
 import io.switchboard.core.metrics.BoundCounter;
+import io.switchboard.core.metrics.BoundUpDownCounter;
 import io.switchboard.core.metrics.MetricSink;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -83,6 +84,8 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
   private final LiveBuffer<E> liveHandle;
   private final boolean pushLive;
   private final BoundCounter replayedCounter;
+  private final BoundUpDownCounter lagCounter;
+  private long reportedLag; // guarded by this
   private final AtomicInteger wip = new AtomicInteger();
 
   // Confined to the pump (one at a time, ordered by wip), or, once pushing live, to appenders
@@ -110,6 +113,7 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
     this.executor = b.executor;
     this.pushLive = b.pushLive;
     this.replayedCounter = b.metrics.counter(StreamMetrics.REPLAYED);
+    this.lagCounter = b.metrics.upDownCounter(StreamMetrics.LAG);
     this.liveHandle =
         b.pushLive
             ? LiveBuffer.pushing(this::push)
@@ -134,6 +138,7 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    reportLag(0);
     log.removeLive(liveHandle);
     liveHandle.clear();
   }
@@ -273,15 +278,24 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
       List<Event<E>> read = log.store().read(nextSequence, pageSize);
       if (!read.isEmpty()) {
         page = new ArrayDeque<>(read);
+        reportLag(log.lastSequence() - nextSequence + 1);
         continue;
       }
       liveHandle.reset();
       live = true; // Before registering: a push may come as soon as it is registered.
       if (log.goLiveIfCaughtUp(liveHandle, nextSequence)) {
+        reportLag(0);
         return pushLive ? null : liveHandle.poll();
       }
       live = false;
     }
+  }
+
+  /** Moves this subscription's share of the summed lag to {@code lag} (0 once closed). */
+  private synchronized void reportLag(long lag) {
+    long now = closed ? 0 : Math.max(0, lag);
+    lagCounter.add(now - reportedLag);
+    reportedLag = now;
   }
 
   private void fallBack() {
@@ -467,8 +481,9 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
     }
 
     /**
-     * Counts the events replayed from the store ({@code switchboard.stream.catchup.replayed}, the
-     * README's metrics table) in {@code metrics}; nothing is recorded by default.
+     * Reports the events replayed from the store ({@code switchboard.stream.catchup.replayed}) and
+     * how far behind live the replay is ({@code switchboard.stream.catchup.lag}) to {@code metrics}
+     * (the README's metrics table); nothing is recorded by default.
      *
      * @throws NullPointerException if {@code metrics} is null
      */

@@ -69,6 +69,13 @@ final class StreamMetrics {
           "Events catch-up subscriptions delivered from the store before going live (its rate is"
               + " the replay rate).");
 
+  static final Instrument LAG =
+      Instrument.upDownCounter(
+          "switchboard.stream.catchup.lag",
+          "{event}",
+          "Events stored but not yet sent by subscriptions replaying from the store (summed over"
+              + " them; a subscription counts 0 once live), as of each page it reads.");
+
   /** Every instrument of the streaming module, for the README's table and its test. */
   static final List<Instrument> ALL =
       List.of(
@@ -80,7 +87,8 @@ final class StreamMetrics {
           SENDER_WAITS,
           STREAMS,
           REAPED,
-          REPLAYED);
+          REPLAYED,
+          LAG);
 
   private StreamMetrics() {}
 

@@ -319,11 +319,7 @@ public final class StreamRegistry implements AutoCloseable {
      * @throws IllegalArgumentException if blank
      */
     public Builder name(String name) {
-      Objects.requireNonNull(name, "name");
-      if (name.isBlank()) {
-        throw new IllegalArgumentException("name: \"" + name + "\" (expected: not blank)");
-      }
-      this.name = name;
+      this.name = Checks.notBlank("name", name);
       return this;
     }
 

@@ -93,8 +93,9 @@ class StreamMetricsTest {
         FlowControlledSender.create(
             (ServerCallStreamObserver<byte[]>) responses,
             SenderSettings.<byte[]>newBuilder().build());
-    CatchUpSubscription.newBuilder(log, s, e -> e.payload().getBytes())
+    CatchUpSubscription.newBuilder(log, s, e -> new byte[MESSAGE_BYTES])
         .fromSequence(1)
+        .pageSize(10)
         .metrics(sink)
         .start();
   }
@@ -231,13 +232,19 @@ class StreamMetricsTest {
     }
     Stalled replaying = new Stalled();
     ClientCall<String, byte[]> call = start(channel, REPLAY, "x", replaying);
-    call.request(100);
+    // The client reads nothing yet: the replay stalls with most of the log still behind.
     Await.until(
         WAIT,
-        () -> replaying.received.get() == 50,
-        () -> "50 events replayed: " + replaying.received + " " + replaying.closed.getNow(null));
+        () -> sum(reader.collectAllMetrics(), "switchboard.stream.catchup.lag", null) >= 30,
+        () -> "the replay is at least 30 events behind");
+    call.request(100);
+    Await.until(WAIT, () -> replaying.received.get() == 50, () -> "50 events replayed");
     assertThat(sum(reader.collectAllMetrics(), "switchboard.stream.catchup.replayed", null))
         .isEqualTo(50);
+    Await.until(
+        WAIT,
+        () -> sum(reader.collectAllMetrics(), "switchboard.stream.catchup.lag", null) == 0,
+        () -> "no lag once live");
     call.cancel("done", null);
   }
 

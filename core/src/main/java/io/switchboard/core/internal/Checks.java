@@ -124,6 +124,20 @@ public final class Checks {
     return value;
   }
 
+  /**
+   * Returns {@code value} if it has a character other than white space.
+   *
+   * @throws NullPointerException if it is null (the message is {@code name})
+   * @throws IllegalArgumentException if it is blank: {@code "name: \" \" (expected: not blank)"}
+   */
+  public static String notBlank(String name, String value) {
+    Objects.requireNonNull(value, name);
+    if (value.isBlank()) {
+      throw new IllegalArgumentException(name + ": \"" + value + "\" (expected: not blank)");
+    }
+    return value;
+  }
+
   private static IllegalArgumentException outOfRange(
       String name, Object value, Object min, Object max) {
     return new IllegalArgumentException(

@@ -71,4 +71,15 @@ class ChecksTest {
         .isInstanceOf(NullPointerException.class)
         .hasMessage("delay");
   }
+
+  @Test
+  void notBlank() {
+    assertThat(Checks.notBlank("name", "users")).isEqualTo("users");
+    assertThatThrownBy(() -> Checks.notBlank("name", " "))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("name: \" \" (expected: not blank)");
+    assertThatThrownBy(() -> Checks.notBlank("name", null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("name");
+  }
 }
