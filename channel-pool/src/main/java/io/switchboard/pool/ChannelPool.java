@@ -11,6 +11,7 @@ import io.grpc.netty.NettyChannelBuilder;
 import io.switchboard.core.ExperimentalApi;
 import io.switchboard.core.internal.Checks;
 import io.switchboard.core.internal.DaemonThreadFactory;
+import io.switchboard.core.metrics.MetricSink;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ScheduledExecutorService;
@@ -151,6 +152,7 @@ public final class ChannelPool extends ManagedChannel {
   private final Picker picker;
   private final Maintainer maintainer;
   private final StateWatchers watchers;
+  private final PoolMetrics metrics;
   private final ScheduledExecutorService maintenance;
   private final String name;
   private final Status shutdownStatus;
@@ -160,6 +162,7 @@ public final class ChannelPool extends ManagedChannel {
     this.settings = settings;
     this.picker = new Picker(settings.callsPerChannel);
     this.watchers = new StateWatchers(() -> getState(false));
+    this.metrics = new PoolMetrics(settings.metrics);
     this.maintenance = newMaintenanceExecutor();
     try {
       this.maintainer =
@@ -169,6 +172,7 @@ public final class ChannelPool extends ManagedChannel {
               picker,
               maintenance,
               watchers::stateChanged,
+              metrics,
               System::nanoTime);
     } catch (RuntimeException | Error e) {
       maintenance.shutdownNow();
@@ -178,6 +182,7 @@ public final class ChannelPool extends ManagedChannel {
     this.shutdownStatus =
         Status.UNAVAILABLE.withDescription(
             "channel pool " + name + " is shut down: build a new pool for new calls");
+    metrics.start(name, this::stats);
     long tick = settings.maintenanceInterval.toNanos();
     maintenance.scheduleWithFixedDelay(maintainer::maintain, tick, tick, TimeUnit.NANOSECONDS);
     if (settings.healthService != null) {
@@ -186,7 +191,8 @@ public final class ChannelPool extends ManagedChannel {
               settings.healthService,
               settings.healthCheckTimeout,
               maintainer::checkable,
-              maintainer::runSoon);
+              maintainer::runSoon,
+              metrics);
       long every = settings.healthCheckInterval.toNanos();
       maintenance.scheduleWithFixedDelay(
           () -> {
@@ -344,6 +350,7 @@ public final class ChannelPool extends ManagedChannel {
     if (!maintainer.close()) {
       return this;
     }
+    metrics.close();
     maintenance.shutdownNow();
     for (PooledChannel channel : maintainer.all()) {
       channel.shutDownChannel();
@@ -510,6 +517,7 @@ public final class ChannelPool extends ManagedChannel {
     String healthService; // null: no health checks
     Duration healthCheckInterval = DEFAULT_HEALTH_CHECK_INTERVAL;
     Duration healthCheckTimeout = DEFAULT_HEALTH_CHECK_TIMEOUT;
+    MetricSink metrics = MetricSink.noop();
 
     private Builder(String target, Supplier<? extends ManagedChannelBuilder<?>> channelBuilders) {
       this.target = target;
@@ -535,6 +543,7 @@ public final class ChannelPool extends ManagedChannel {
       healthService = settings.healthService;
       healthCheckInterval = settings.healthCheckInterval;
       healthCheckTimeout = settings.healthCheckTimeout;
+      metrics = settings.metrics;
     }
 
     /**
@@ -717,6 +726,21 @@ public final class ChannelPool extends ManagedChannel {
       this.healthService = service;
       this.healthCheckInterval = interval;
       this.healthCheckTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * Reports the pool's instruments (channels by role and state, calls in flight, picks, channel
+     * events, health checks, warm-up time: the README's metrics table) to {@code metrics}, such as
+     * {@code OpenTelemetryMetrics} or {@code MicrometerMetrics}; nothing is recorded by default.
+     * Calls pay nothing for it: what the pool counts anyway is read when metrics are collected.
+     * grpc-java's per-call metrics are installed on the channels by a {@link #channelCustomizer}
+     * ({@code OpenTelemetryMetrics.channelConfigurer()}).
+     *
+     * @throws NullPointerException if {@code metrics} is null
+     */
+    public Builder metrics(MetricSink metrics) {
+      this.metrics = Objects.requireNonNull(metrics, "metrics");
       return this;
     }
 

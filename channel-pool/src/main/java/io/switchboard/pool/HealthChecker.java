@@ -23,22 +23,26 @@ final class HealthChecker {
   private final Duration timeout;
   private final Supplier<List<PooledChannel>> channels;
   private final Runnable onWarmUpServing;
+  private final PoolMetrics metrics;
 
   /**
    * @param service the service to check ({@code ""} for the whole server)
    * @param timeout each check's deadline
    * @param channels the channels to check at each round
    * @param onWarmUpServing told when a warming channel answered SERVING (it may now join)
+   * @param metrics told each check's outcome
    */
   HealthChecker(
       String service,
       Duration timeout,
       Supplier<List<PooledChannel>> channels,
-      Runnable onWarmUpServing) {
+      Runnable onWarmUpServing,
+      PoolMetrics metrics) {
     this.request = HealthCheckRequest.newBuilder().setService(service).build();
     this.timeout = timeout;
     this.channels = channels;
     this.onWarmUpServing = onWarmUpServing;
+    this.metrics = metrics;
   }
 
   /** Starts one check on each channel that has none running. */
@@ -54,6 +58,7 @@ final class HealthChecker {
             .check(request, new Observer(channel));
       } catch (RuntimeException e) {
         channel.checkInFlight = false;
+        metrics.checkFailed();
         channel.onCheckResult(CheckState.FAILING, "health check failed: " + e, System.nanoTime());
       }
     }
@@ -71,6 +76,7 @@ final class HealthChecker {
     public void onNext(HealthCheckResponse response) {
       HealthCheckResponse.ServingStatus status = response.getStatus();
       boolean serving = status == HealthCheckResponse.ServingStatus.SERVING;
+      metrics.checkAnswered(serving);
       channel.onCheckResult(
           serving ? CheckState.SERVING : CheckState.FAILING,
           "health check: " + status,
@@ -83,6 +89,7 @@ final class HealthChecker {
     @Override
     public void onError(Throwable t) {
       Status status = Status.fromThrowable(t);
+      metrics.checkFailed();
       channel.onCheckResult(
           CheckState.FAILING,
           "health check failed: "

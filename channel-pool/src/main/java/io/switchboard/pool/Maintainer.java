@@ -61,6 +61,8 @@ final class Maintainer {
   /** Told whenever a channel's connectivity state changed. */
   private final Runnable onStateChange;
 
+  private final PoolMetrics metrics;
+
   private final Object lock = new Object();
   private final AtomicInteger ids = new AtomicInteger();
   private final Set<PooledChannel> all = ConcurrentHashMap.newKeySet();
@@ -102,6 +104,7 @@ final class Maintainer {
    * @param channelFactory builds a channel ({@link PoolSettings#newChannel} in a pool)
    * @param passes where {@link #runSoon()} sends a pass
    * @param onStateChange told after any channel's connectivity state changed
+   * @param metrics told how long each warm-up took
    * @param clock {@code System::nanoTime} in a pool
    * @throws RuntimeException whatever building a channel throws (the channels built are shut down)
    */
@@ -111,6 +114,7 @@ final class Maintainer {
       Picker picker,
       Executor passes,
       Runnable onStateChange,
+      PoolMetrics metrics,
       LongSupplier clock) {
     this.settings = settings;
     this.channelFactory = channelFactory;
@@ -118,6 +122,7 @@ final class Maintainer {
     this.clock = clock;
     this.passes = passes;
     this.onStateChange = onStateChange;
+    this.metrics = metrics;
     List<PooledChannel> initial = new ArrayList<>();
     try {
       for (int i = 0; i < settings.minChannels; i++) {
@@ -348,6 +353,7 @@ final class Maintainer {
           fresh.state() == ConnectivityState.READY
               && (settings.healthService == null || fresh.checkState() == CheckState.SERVING);
       if (ready) {
+        metrics.warmedUp(now - fresh.warmingSinceNanos);
         swap(old, fresh);
       } else if (now - fresh.warmingSinceNanos >= settings.warmUpTimeout.toNanos()) {
         logger.warn(

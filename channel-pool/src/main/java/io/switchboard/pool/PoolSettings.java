@@ -2,6 +2,7 @@ package io.switchboard.pool;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.switchboard.core.metrics.MetricSink;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -56,6 +57,9 @@ final class PoolSettings {
   final Duration healthCheckInterval;
   final Duration healthCheckTimeout;
 
+  /** {@link MetricSink#noop()} unless set. */
+  final MetricSink metrics;
+
   PoolSettings(ChannelPool.Builder builder) {
     this.target = builder.target;
     this.channelBuilders = builder.channelBuilders;
@@ -81,6 +85,7 @@ final class PoolSettings {
     this.healthService = builder.healthService;
     this.healthCheckInterval = builder.healthCheckInterval;
     this.healthCheckTimeout = builder.healthCheckTimeout;
+    this.metrics = builder.metrics;
   }
 
   /** Returns a builder holding these settings. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
+import io.switchboard.core.metrics.MetricSink;
 import io.switchboard.pool.ChannelStats.Health;
 import io.switchboard.pool.ChannelStats.Role;
 import java.time.Duration;
@@ -37,6 +38,7 @@ class MaintainerTest {
         new Picker(new PoolSettings(builder).callsPerChannel),
         passesAsked::add,
         () -> stateChanges++,
+        new PoolMetrics(MetricSink.noop()),
         clock::get);
   }
 
