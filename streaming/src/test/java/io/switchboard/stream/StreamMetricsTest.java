@@ -224,8 +224,11 @@ class StreamMetricsTest {
         () -> "one stream tracked");
     assertThat(idle.closed.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS).getCode())
         .isEqualTo(Status.Code.UNAVAILABLE);
-    Collection<MetricData> all = reader.collectAllMetrics();
-    assertThat(sum(all, "switchboard.stream.registry.reaped", null)).isEqualTo(1);
+    // The reaper closes the call, then counts it: the client can see the close first.
+    Await.until(
+        WAIT,
+        () -> sum(reader.collectAllMetrics(), "switchboard.stream.registry.reaped", null) == 1,
+        () -> "one stream reaped");
 
     for (int i = 0; i < 50; i++) {
       log.append("event-" + i);
