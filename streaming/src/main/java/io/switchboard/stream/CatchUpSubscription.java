@@ -13,6 +13,7 @@ import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongFunction;
 import java.util.function.Predicate;
@@ -42,9 +43,33 @@ import java.util.function.Predicate;
  * catches up from the store again instead of losing events; only when the events it needs were
  * evicted meanwhile does the stream end, with {@code OUT_OF_RANGE}.
  *
- * <p><b>Ending.</b> A start sequence older than the oldest retained event ends the stream with
- * {@code OUT_OF_RANGE} naming the earliest available sequence. {@link #close()} stops the
+ * <p><b>Where it may start (resume semantics).</b> The subscription checks its start against the
+ * store before it sends anything:
+ *
+ * <ul>
+ *   <li>older than the oldest retained event: {@code OUT_OF_RANGE}, naming the earliest available
+ *       sequence (and the newest);
+ *   <li>beyond the end, after {@code lastSequence() + 1}: {@code OUT_OF_RANGE}, naming the newest
+ *       sequence. Such a position comes from another log, or from before the log was reset: waiting
+ *       for it would skip every event up to it without a word, so the client is told instead and
+ *       decides (Kafka's {@code OffsetOutOfRange} and KurrentDB's position checks do the same). The
+ *       start {@code lastSequence() + 1} itself is fine: the next event to come;
+ *   <li>from another epoch ({@link Builder#expectEpoch}, when the store {@linkplain
+ *       EventStore#epoch() can tell}): {@code DATA_LOSS}, naming both epochs: the log was reset and
+ *       its sequences mean something else now.
+ * </ul>
+ *
+ * <p>While it runs, a log whose newest sequence goes below what the subscription already handled
+ * (the log was reset under it) ends the stream with {@code DATA_LOSS} too; after the start, evicted
+ * events it still needs end it with {@code OUT_OF_RANGE} as above. {@link #close()} stops the
  * subscription (the stream stays open, for the caller to end); a cancelled stream stops it too.
+ *
+ * <p><b>Signals.</b> A {@link SubscriptionSignal} marks each change between replaying and following
+ * live: {@code CAUGHT_UP} when everything stored was handled, {@code FELL_BEHIND} when the live
+ * buffer overflowed and the subscription reads the store again. The server code hears of them
+ * through {@link Builder#listener}, the client through an optional marker message in the stream
+ * ({@link Builder#signals}), and metrics count them ({@code switchboard.stream.catchup.caught_up},
+ * {@code ...fell_behind}).
  *
  * <p><b>Filtering.</b> Events the filter leaves out are not sent; with {@linkplain
  * Builder#checkpoints checkpoints} a checkpoint message goes out after every {@code n} events
@@ -83,7 +108,11 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
   private final Executor executor;
   private final LiveBuffer<E> liveHandle;
   private final boolean pushLive;
+  private final Consumer<? super SubscriptionSignal> listener;
+  private final String expectedEpoch;
   private final BoundCounter replayedCounter;
+  private final BoundCounter caughtUpCounter;
+  private final BoundCounter fellBehindCounter;
   private final BoundUpDownCounter lagCounter;
   private long reportedLag; // guarded by this
   private final AtomicInteger wip = new AtomicInteger();
@@ -95,6 +124,8 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
   private ArrayDeque<Event<E>> page = new ArrayDeque<>();
   private volatile boolean live;
   private long skippedSinceCheckpoint;
+  private boolean startChecked;
+  private volatile String epoch = "";
 
   // Read by stats() from other threads.
   private volatile long delivered;
@@ -112,11 +143,15 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
     this.pageSize = b.pageSize;
     this.executor = b.executor;
     this.pushLive = b.pushLive;
+    this.listener = b.listener;
+    this.expectedEpoch = b.expectedEpoch;
     this.replayedCounter = b.metrics.counter(StreamMetrics.REPLAYED);
+    this.caughtUpCounter = b.metrics.counter(StreamMetrics.CAUGHT_UP);
+    this.fellBehindCounter = b.metrics.counter(StreamMetrics.FELL_BEHIND);
     this.lagCounter = b.metrics.upDownCounter(StreamMetrics.LAG);
     this.liveHandle =
         b.pushLive
-            ? LiveBuffer.pushing(this::push)
+            ? LiveBuffer.pushing(this::push, this::schedule)
             : LiveBuffer.buffered(b.liveBuffer, this::schedule);
     this.nextSequence = start;
   }
@@ -188,12 +223,15 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
       close();
       return;
     }
-    while (!closed && !(live && pushLive)) {
+    while (!closed && !(live && pushLive && !liveHandle.overflowed())) {
       if (!sink.flushPending()) {
         return; // The stream cannot take more now; the writable handler brings us back.
       }
       Event<E> event = next();
       if (event == null) {
+        if (sink.hasPending()) {
+          continue; // A signal waits to be sent first: flushPending above decides.
+        }
         return;
       }
       deliver(event, false);
@@ -210,7 +248,7 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
       return true; // Seen already (a live event that was also read from the store).
     }
     if (event.sequence() > nextSequence) {
-      fallBack(); // A gap: should not happen, but the store has the truth.
+      fallBack(push); // A gap (events evicted meanwhile, or a tail that skipped): ask the store.
       return false;
     }
     nextSequence = event.sequence() + 1;
@@ -247,11 +285,23 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
     }
   }
 
-  /** Returns the next event to look at, or null if none is available now. */
+  /**
+   * Returns the next event to look at, or null if none is available now (or a signal is pending: it
+   * must go out before the next event).
+   */
   private Event<E> next() {
+    if (!startChecked) {
+      if (!checkStart()) {
+        return null;
+      }
+      startChecked = true;
+    }
     if (live) {
       if (liveHandle.overflowed()) {
-        fallBack();
+        fallBack(false);
+        if (sink.hasPending()) {
+          return null;
+        }
       } else {
         return liveHandle.poll();
       }
@@ -281,14 +331,93 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
         reportLag(log.lastSequence() - nextSequence + 1);
         continue;
       }
+      long last = log.lastSequence();
+      if (last < nextSequence - 1) {
+        endReset(last);
+        return null;
+      }
       liveHandle.reset();
       live = true; // Before registering: a push may come as soon as it is registered.
-      if (log.goLiveIfCaughtUp(liveHandle, nextSequence)) {
+      // Pushed: the marker goes out under the log's lock, before any live event can be pushed.
+      Runnable onLive = pushLive ? () -> signal(SubscriptionSignal.Kind.CAUGHT_UP, true) : null;
+      if (log.goLiveIfCaughtUp(liveHandle, nextSequence, onLive)) {
         reportLag(0);
-        return pushLive ? null : liveHandle.poll();
+        if (pushLive) {
+          return null;
+        }
+        signal(SubscriptionSignal.Kind.CAUGHT_UP, false);
+        return sink.hasPending() ? null : liveHandle.poll();
       }
       live = false;
     }
+  }
+
+  /** Checks the start against the store (see the class doc); false if it ended the stream. */
+  private boolean checkStart() {
+    String current = log.store().epoch();
+    epoch = current;
+    if (expectedEpoch != null
+        && !expectedEpoch.isEmpty()
+        && !current.isEmpty()
+        && !expectedEpoch.equals(current)) {
+      end(
+          Status.DATA_LOSS.withDescription(
+              "the log was reset: sequence "
+                  + nextSequence
+                  + " is of epoch "
+                  + expectedEpoch
+                  + ", the log is at epoch "
+                  + current
+                  + " now, whose sequences mean other events; resubscribe from its earliest, "
+                  + log.firstSequence()
+                  + " (the newest is "
+                  + log.lastSequence()
+                  + ")"));
+      return false;
+    }
+    long last = log.lastSequence();
+    if (nextSequence > last + 1) {
+      end(
+          Status.OUT_OF_RANGE.withDescription(
+              "sequence "
+                  + nextSequence
+                  + " is beyond the end of the log: the newest is "
+                  + last
+                  + " (a position from another log, or from before the log was reset?);"
+                  + " resubscribe from "
+                  + (last + 1)
+                  + " or earlier"));
+      return false;
+    }
+    return true;
+  }
+
+  /** The log's newest sequence went below what was handled: it was reset under us. */
+  private void endReset(long last) {
+    String now = log.store().epoch();
+    end(
+        Status.DATA_LOSS.withDescription(
+            "the log went back: its newest sequence is "
+                + last
+                + ", below the "
+                + (nextSequence - 1)
+                + " this subscription already handled"
+                + (now.equals(epoch) ? "" : "; it was reset (epoch " + epoch + ", now " + now + ")")
+                + "; resubscribe from "
+                + log.firstSequence()));
+  }
+
+  /**
+   * Tells the listener, the client (if asked) and the metrics; pushed when live events are pushed
+   * (on the appending thread, under the log's lock), else pulled like the events.
+   */
+  private void signal(SubscriptionSignal.Kind kind, boolean push) {
+    SubscriptionSignal s = new SubscriptionSignal(kind, nextSequence - 1, epoch);
+    (kind == SubscriptionSignal.Kind.CAUGHT_UP ? caughtUpCounter : fellBehindCounter).increment();
+    if (listener != null) {
+      listener.accept(s);
+    }
+    sink.signal(s, push);
   }
 
   /** Moves this subscription's share of the summed lag to {@code lag} (0 once closed). */
@@ -298,12 +427,13 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
     reportedLag = now;
   }
 
-  private void fallBack() {
+  private void fallBack(boolean push) {
     log.removeLive(liveHandle);
     liveHandle.clear();
     live = false;
     fallbacks++;
     page.clear();
+    signal(SubscriptionSignal.Kind.FELL_BEHIND, push);
   }
 
   private void end(Status status) {
@@ -333,15 +463,18 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
     final FlowControlledSender<T> sender;
     final Function<? super Event<E>, ? extends T> toMessage;
     final LongFunction<? extends T> toCheckpoint;
+    final Function<? super SubscriptionSignal, ? extends T> toSignal;
     private T pending; // a pulled message the stream could not take yet (pump-confined)
 
     Sink(
         FlowControlledSender<T> sender,
         Function<? super Event<E>, ? extends T> toMessage,
-        LongFunction<? extends T> toCheckpoint) {
+        LongFunction<? extends T> toCheckpoint,
+        Function<? super SubscriptionSignal, ? extends T> toSignal) {
       this.sender = sender;
       this.toMessage = toMessage;
       this.toCheckpoint = toCheckpoint;
+      this.toSignal = toSignal;
     }
 
     void event(Event<E> event, boolean push) {
@@ -351,6 +484,12 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
     void checkpoint(long sequence, boolean push) {
       emit(
           Objects.requireNonNull(toCheckpoint.apply(sequence), "toCheckpoint returned null"), push);
+    }
+
+    void signal(SubscriptionSignal signal, boolean push) {
+      if (toSignal != null) {
+        emit(Objects.requireNonNull(toSignal.apply(signal), "signals returned null"), push);
+      }
     }
 
     private void emit(T message, boolean push) {
@@ -367,6 +506,10 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
         pending = null;
       }
       return pending == null;
+    }
+
+    boolean hasPending() {
+      return pending != null;
     }
   }
 
@@ -390,6 +533,9 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
     private Executor executor = ForkJoinPool.commonPool();
     private MetricSink metrics = MetricSink.noop();
     private boolean pushLive;
+    private Consumer<? super SubscriptionSignal> listener;
+    private Function<? super SubscriptionSignal, ? extends T> toSignal;
+    private String expectedEpoch;
 
     private Builder(
         EventLog<E> log,
@@ -481,8 +627,46 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
     }
 
     /**
-     * Reports the events replayed from the store ({@code switchboard.stream.catchup.replayed}) and
-     * how far behind live the replay is ({@code switchboard.stream.catchup.lag}) to {@code metrics}
+     * Tells {@code listener} of each {@link SubscriptionSignal}: caught up with live, fell behind.
+     * It runs on the subscription's executor, or with {@link #pushLive()} for {@code CAUGHT_UP} on
+     * the thread that registers it under the log's lock (keep it quick: appends wait for it). An
+     * exception from it ends the stream like one from the mapping function.
+     *
+     * @throws NullPointerException if the listener is null
+     */
+    public Builder<E, T> listener(Consumer<? super SubscriptionSignal> listener) {
+      this.listener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /**
+     * Also sends each {@link SubscriptionSignal} to the client, as the marker message {@code
+     * toMessage} makes of it, in order with the events: after {@code CAUGHT_UP} come live events,
+     * after {@code FELL_BEHIND} events replayed from the store. By default no marker is sent.
+     *
+     * @throws NullPointerException if the function is null
+     */
+    public Builder<E, T> signals(Function<? super SubscriptionSignal, ? extends T> toMessage) {
+      this.toSignal = Objects.requireNonNull(toMessage, "signals");
+      return this;
+    }
+
+    /**
+     * Expects the log to be at {@code epoch} (the one a client got with its position, from a {@link
+     * SubscriptionSignal}): if the store says another, the stream ends with {@code DATA_LOSS}
+     * before anything is sent. {@code ""} (a store that cannot tell) checks nothing.
+     *
+     * @throws NullPointerException if the epoch is null
+     */
+    public Builder<E, T> expectEpoch(String epoch) {
+      this.expectedEpoch = Objects.requireNonNull(epoch, "expectEpoch");
+      return this;
+    }
+
+    /**
+     * Reports the events replayed from the store ({@code switchboard.stream.catchup.replayed}), how
+     * far behind live the replay is ({@code switchboard.stream.catchup.lag}) and the signals
+     * ({@code switchboard.stream.catchup.caught_up}, {@code ...fell_behind}) to {@code metrics}
      * (the README's metrics table); nothing is recorded by default.
      *
      * @throws NullPointerException if {@code metrics} is null
@@ -517,7 +701,7 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
       } else {
         start = log.lastSequence() + 1;
       }
-      Sink<E, T> sink = new Sink<>(sender, toMessage, toCheckpoint);
+      Sink<E, T> sink = new Sink<>(sender, toMessage, toCheckpoint, toSignal);
       CatchUpSubscription<E> subscription = new CatchUpSubscription<>(this, sink, start);
       sender.setOnWritableHandler(subscription::schedule);
       sender.whenDone().thenRun(subscription::close);

@@ -29,6 +29,7 @@ public final class EventLog<E> {
   private final ReentrantLock appendLock = new ReentrantLock();
   private final CopyOnWriteArrayList<LiveBuffer<E>> live = new CopyOnWriteArrayList<>();
   private Instant lastTimestamp = Instant.MIN;
+  private long lastAppended; // guarded by appendLock
 
   private EventLog(EventStore<E> store) {
     this.store = store;
@@ -70,6 +71,10 @@ public final class EventLog<E> {
       }
       Event<E> event = store.append(payload, now);
       lastTimestamp = now;
+      if (event.sequence() <= lastAppended) {
+        unhookAll(); // The store went back (it was reset): subscribers must find out from it.
+      }
+      lastAppended = event.sequence();
       for (LiveBuffer<E> subscriber : live) {
         if (!subscriber.offer(event)) {
           live.remove(subscriber); // It fell behind: it catches up from the store instead.
@@ -106,18 +111,30 @@ public final class EventLog<E> {
    * nextSequence}; done under the append lock, so no event can slip between its last read and its
    * first live event.
    *
+   * @param onLive runs under the lock just before it goes live (no live event can come first), or
+   *     null
    * @return true if it is now live; false if more events must be read from the store first
    */
-  boolean goLiveIfCaughtUp(LiveBuffer<E> subscriber, long nextSequence) {
+  boolean goLiveIfCaughtUp(LiveBuffer<E> subscriber, long nextSequence, Runnable onLive) {
     appendLock.lock();
     try {
       if (store.lastSequence() >= nextSequence) {
         return false;
       }
+      if (onLive != null) {
+        onLive.run();
+      }
       live.add(subscriber);
       return true;
     } finally {
       appendLock.unlock();
+    }
+  }
+
+  private void unhookAll() {
+    for (LiveBuffer<E> subscriber : live) {
+      live.remove(subscriber);
+      subscriber.unhooked();
     }
   }
 

@@ -105,6 +105,21 @@ public interface EventStore<E> {
   }
 
   /**
+   * Returns the log's epoch: an id that changes when the log is reset (deleted and started again
+   * from sequence 1, or a new in-memory log after a restart), so that a sequence kept from an older
+   * epoch can be told apart from one of this epoch. A subscription that expects another epoch ends
+   * with {@code DATA_LOSS} ({@link CatchUpSubscription.Builder#expectEpoch}).
+   *
+   * <p>The default, {@code ""}, means the store cannot tell; a log whose newest sequence goes down
+   * under a subscription still ends it with {@code DATA_LOSS}.
+   *
+   * @throws RuntimeException if the store cannot be read
+   */
+  default String epoch() {
+    return "";
+  }
+
+  /**
    * Returns a store that keeps the newest {@code maxEvents} events in memory and evicts older ones.
    *
    * @throws IllegalArgumentException if {@code maxEvents < 1}

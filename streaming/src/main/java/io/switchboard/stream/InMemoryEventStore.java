@@ -4,9 +4,11 @@ import io.switchboard.core.internal.Checks;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 
-/** A bounded ring of the newest events. */
+/** A bounded ring of the newest events. Its epoch is new for every ring: a restart is a reset. */
 final class InMemoryEventStore<E> implements EventStore<E> {
+  private final String epoch = UUID.randomUUID().toString();
   private final Event<?>[] ring;
   private long last; // sequence of the newest event, 0 when empty
   private int size;
@@ -49,6 +51,11 @@ final class InMemoryEventStore<E> implements EventStore<E> {
   @Override
   public synchronized long lastSequence() {
     return last;
+  }
+
+  @Override
+  public String epoch() {
+    return epoch;
   }
 
   @Override

@@ -18,7 +18,7 @@ import java.util.function.Consumer;
  */
 final class LiveBuffer<E> {
   private final int capacity;
-  private final Runnable onEvent;
+  private final Runnable onEvent; // buffered: after each event; both: after unhooked()
   private final Consumer<Event<E>> push;
   private final ArrayDeque<Event<E>> buffer = new ArrayDeque<>();
   private boolean overflowed; // guarded by this
@@ -28,9 +28,12 @@ final class LiveBuffer<E> {
     return new LiveBuffer<>(capacity, onEvent, null);
   }
 
-  /** A pass-through: each event goes to {@code push} on the appending thread, nothing is kept. */
-  static <E> LiveBuffer<E> pushing(Consumer<Event<E>> push) {
-    return new LiveBuffer<>(0, null, push);
+  /**
+   * A pass-through: each event goes to {@code push} on the appending thread, nothing is kept;
+   * {@code onUnhooked} runs when the log unhooks it ({@link #unhooked()}).
+   */
+  static <E> LiveBuffer<E> pushing(Consumer<Event<E>> push, Runnable onUnhooked) {
+    return new LiveBuffer<>(0, onUnhooked, push);
   }
 
   private LiveBuffer(int capacity, Runnable onEvent, Consumer<Event<E>> push) {
@@ -63,12 +66,24 @@ final class LiveBuffer<E> {
     return ok;
   }
 
+  /**
+   * The log unhooked the subscriber for a reason of its own (its store went back: it was reset):
+   * marks it overflowed, so it reads the store again and finds out, and wakes it.
+   */
+  void unhooked() {
+    synchronized (this) {
+      buffer.clear();
+      overflowed = true;
+    }
+    onEvent.run();
+  }
+
   /** Returns the oldest buffered event, or null if none waits. */
   synchronized Event<E> poll() {
     return buffer.pollFirst();
   }
 
-  /** Returns true once the buffer overflowed (until {@link #reset()}). */
+  /** Returns true once the buffer overflowed or was unhooked (until {@link #reset()}). */
   synchronized boolean overflowed() {
     return overflowed;
   }

@@ -76,6 +76,19 @@ final class StreamMetrics {
           "Events stored but not yet sent by subscriptions replaying from the store (summed over"
               + " them; a subscription counts 0 once live), as of each page it reads.");
 
+  static final Instrument CAUGHT_UP =
+      Instrument.counter(
+          "switchboard.stream.catchup.caught_up",
+          "{signal}",
+          "Times catch-up subscriptions caught up with the log and went live.");
+
+  static final Instrument FELL_BEHIND =
+      Instrument.counter(
+          "switchboard.stream.catchup.fell_behind",
+          "{signal}",
+          "Times catch-up subscriptions fell behind live (their live buffer overflowed) and went"
+              + " back to the store.");
+
   /** Every instrument of the streaming module, for the README's table and its test. */
   static final List<Instrument> ALL =
       List.of(
@@ -88,7 +101,9 @@ final class StreamMetrics {
           STREAMS,
           REAPED,
           REPLAYED,
-          LAG);
+          LAG,
+          CAUGHT_UP,
+          FELL_BEHIND);
 
   private StreamMetrics() {}
 

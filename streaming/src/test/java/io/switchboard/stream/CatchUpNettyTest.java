@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
@@ -41,6 +42,8 @@ class CatchUpNettyTest {
 
   static final int EVENT = 0;
   static final int CHECKPOINT = 1;
+  static final int CAUGHT_UP = 2;
+  static final int FELL_BEHIND = 3;
   static final LongPredicate EVERY_THIRD = v -> v % 3 == 0;
 
   @RegisterExtension final GrpcExtension grpc = new GrpcExtension();
@@ -50,6 +53,7 @@ class CatchUpNettyTest {
       new AtomicReference<>();
   private final AtomicLong fallbacks = new AtomicLong();
   private final AtomicReference<FlowControlledSender<Msg>> lastSender = new AtomicReference<>();
+  private final AtomicReference<List<SubscriptionSignal>> lastSignals = new AtomicReference<>();
   private ExecutorService appender;
 
   @BeforeEach
@@ -58,9 +62,13 @@ class CatchUpNettyTest {
     appender = grpc.register(Executors.newSingleThreadExecutor());
   }
 
-  /** tag: "all" or "third"; count: the start sequence, or 0 for "from a time" in the tag. */
+  /**
+   * tag: "all", "third", "push", "time:&lt;instant&gt;" or "epoch:&lt;epoch&gt;" (all events,
+   * expecting that epoch); count: the start sequence (unused with a time).
+   */
   private void subscribe(Req req, StreamObserver<Msg> responses) {
     boolean push = req.tag().equals("push");
+    List<SubscriptionSignal> signals = new CopyOnWriteArrayList<>();
     FlowControlledSender<Msg> sender =
         FlowControlledSender.create(
             (ServerCallStreamObserver<Msg>) responses,
@@ -74,11 +82,19 @@ class CatchUpNettyTest {
                 log.get(), sender, e -> new Msg(EVENT, e.sequence(), 0, bytes(e.payload())))
             .liveBuffer(8) // small: slow readers fall back to the store often
             .pageSize(32)
-            .checkpoints(50, seq -> new Msg(CHECKPOINT, seq, 0, new byte[0]));
+            .checkpoints(50, seq -> new Msg(CHECKPOINT, seq, 0, new byte[0]))
+            .listener(signals::add);
+    if (!push) {
+      builder.signals(CatchUpNettyTest::marker); // (pushed markers would meet DROP_OLDEST)
+    }
+    lastSignals.set(signals);
     if (req.tag().startsWith("time:")) {
       builder.fromTime(Instant.parse(req.tag().substring(5)));
     } else {
       builder.fromSequence(req.count());
+      if (req.tag().startsWith("epoch:")) {
+        builder.expectEpoch(req.tag().substring(6));
+      }
       if (req.tag().equals("third")) {
         builder.filter(v -> EVERY_THIRD.test(v));
       }
@@ -89,6 +105,14 @@ class CatchUpNettyTest {
     CatchUpSubscription<Long> subscription = builder.start();
     lastSubscription.set(subscription);
     sender.whenDone().thenRun(() -> fallbacks.addAndGet(subscription.stats().fallbacks()));
+  }
+
+  private static Msg marker(SubscriptionSignal s) {
+    return new Msg(
+        s.kind() == SubscriptionSignal.Kind.CAUGHT_UP ? CAUGHT_UP : FELL_BEHIND,
+        s.sequence(),
+        0,
+        s.epoch().getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
   private static byte[] bytes(long v) {
@@ -111,7 +135,11 @@ class CatchUpNettyTest {
     }
     // The randomized timing must have exercised the overflow → catch-up path at least once.
     assertThat(fallbacks.get()).isPositive();
+    // Every fall-back reached the client as a marker: each one is followed by events it replays.
+    assertThat(fellBehindMarkers.get()).isEqualTo(fallbacks.get());
   }
+
+  private final AtomicLong fellBehindMarkers = new AtomicLong();
 
   private void oneRun(RpcClient client, boolean filtered, int run) throws Exception {
     ThreadLocalRandom random = ThreadLocalRandom.current();
@@ -134,7 +162,8 @@ class CatchUpNettyTest {
               }
             },
             appender);
-    long from = 1 + random.nextLong(Math.max(1, history + appends / 4));
+    // At most the next sequence to come when it subscribes (later is OUT_OF_RANGE, tested below).
+    long from = 1 + random.nextLong(history + 1);
     StreamReceiver<Msg> receiver =
         StreamReceiver.forClient(ReceiverSettings.newBuilder().initialWindow(8).build());
     client.serverStreaming(
@@ -148,6 +177,7 @@ class CatchUpNettyTest {
       }
     }
     List<Long> received = new ArrayList<>();
+    List<SubscriptionSignal> markers = new ArrayList<>();
     long lastCheckpoint = 0;
     long lastEvent = 0;
     while (received.size() < expected.size()) {
@@ -160,6 +190,25 @@ class CatchUpNettyTest {
         lastCheckpoint = m.seq();
         continue;
       }
+      if (m.producer() == CAUGHT_UP || m.producer() == FELL_BEHIND) {
+        // Markers alternate, caught-up first, each at or after what was sent before it.
+        boolean caughtUp = m.producer() == CAUGHT_UP;
+        assertThat(caughtUp)
+            .as("run %d: marker %d", run, markers.size())
+            .isEqualTo(markers.size() % 2 == 0);
+        assertThat(m.seq()).isGreaterThanOrEqualTo(Math.max(from - 1, lastEvent));
+        markers.add(
+            new SubscriptionSignal(
+                caughtUp ? SubscriptionSignal.Kind.CAUGHT_UP : SubscriptionSignal.Kind.FELL_BEHIND,
+                m.seq(),
+                new String(m.payload(), java.nio.charset.StandardCharsets.UTF_8)));
+        fellBehindMarkers.addAndGet(caughtUp ? 0 : 1);
+        continue;
+      }
+      // An event after a marker comes after the marker's sequence.
+      if (!markers.isEmpty()) {
+        assertThat(m.seq()).isGreaterThan(markers.get(markers.size() - 1).sequence());
+      }
       received.add(m.seq());
       lastEvent = m.seq();
       if (random.nextInt(20) == 0) {
@@ -169,6 +218,10 @@ class CatchUpNettyTest {
     assertThat(received)
         .as("run %d (filtered: %s, from %d)", run, filtered, from)
         .isEqualTo(expected);
+    // The server code heard the same signals, in the same order (maybe more, not yet read).
+    List<SubscriptionSignal> heard = lastSignals.get();
+    assertThat(heard.subList(0, markers.size())).isEqualTo(markers);
+    assertThat(markers).allMatch(s -> s.epoch().equals(events.store().epoch()));
     receiver.cancel("test run done");
     awaitNoLiveSubscribers(events);
   }
@@ -255,6 +308,155 @@ class CatchUpNettyTest {
                   .contains("sequence 5 is no longer retained")
                   .contains("earliest available is 41");
             });
+  }
+
+  @Test
+  void aStartBeyondTheEndIsOutOfRangeNamingTheNewest() throws Exception {
+    TestServer server = start();
+    RpcClient client = RpcClient.create(server.newChannel());
+    EventLog<Long> events = EventLog.inMemory(100);
+    for (long i = 1; i <= 10; i++) {
+      events.append(i);
+    }
+    log.set(events);
+    StreamReceiver<Msg> beyond = StreamReceiver.forClient(ReceiverSettings.defaults());
+    client.serverStreaming(SUBSCRIBE, new Req(12, "all"), beyond.clientObserver());
+    assertThatThrownBy(beyond::take)
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.OUT_OF_RANGE);
+              assertThat(e.getStatus().getDescription())
+                  .contains("sequence 12 is beyond the end of the log: the newest is 10")
+                  .contains("resubscribe from 11 or earlier");
+            });
+
+    // The next sequence to come is a fine start: caught up at once, then live.
+    StreamReceiver<Msg> next = StreamReceiver.forClient(ReceiverSettings.defaults());
+    client.serverStreaming(SUBSCRIBE, new Req(11, "all"), next.clientObserver());
+    Msg caughtUp = next.poll(Duration.ofSeconds(20));
+    assertThat(caughtUp).isNotNull();
+    assertThat(caughtUp.producer()).isEqualTo(CAUGHT_UP);
+    assertThat(caughtUp.seq()).isEqualTo(10);
+    events.append(11L);
+    Msg live = next.poll(Duration.ofSeconds(20));
+    next.cancel("done");
+    assertThat(live).isNotNull();
+    assertThat(live.producer()).isEqualTo(EVENT);
+    assertThat(live.seq()).isEqualTo(11);
+  }
+
+  @Test
+  void aPositionFromAnotherEpochIsDataLoss() throws Exception {
+    TestServer server = start();
+    RpcClient client = RpcClient.create(server.newChannel());
+    EventLog<Long> events = EventLog.inMemory(100);
+    events.append(1L);
+    log.set(events);
+    String epoch = events.store().epoch();
+    assertThat(epoch).isNotBlank();
+
+    StreamReceiver<Msg> stale = StreamReceiver.forClient(ReceiverSettings.defaults());
+    client.serverStreaming(
+        SUBSCRIBE, new Req(1, "epoch:before-the-restart"), stale.clientObserver());
+    assertThatThrownBy(stale::take)
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DATA_LOSS);
+              assertThat(e.getStatus().getDescription())
+                  .contains("the log was reset: sequence 1 is of epoch before-the-restart")
+                  .contains("the log is at epoch " + epoch);
+            });
+
+    StreamReceiver<Msg> current = StreamReceiver.forClient(ReceiverSettings.defaults());
+    client.serverStreaming(SUBSCRIBE, new Req(1, "epoch:" + epoch), current.clientObserver());
+    Msg first = current.poll(Duration.ofSeconds(20));
+    current.cancel("done");
+    assertThat(first).isNotNull();
+    assertThat(first.producer()).isEqualTo(EVENT);
+    assertThat(first.seq()).isEqualTo(1);
+  }
+
+  @Test
+  void aStoreResetUnderALiveSubscriptionIsDataLoss() throws Exception {
+    TestServer server = start();
+    RpcClient client = RpcClient.create(server.newChannel());
+    ResettableStore store = new ResettableStore();
+    EventLog<Long> events = EventLog.over(store);
+    for (long i = 1; i <= 5; i++) {
+      events.append(i);
+    }
+    log.set(events);
+    String before = store.epoch();
+    StreamReceiver<Msg> receiver = StreamReceiver.forClient(ReceiverSettings.defaults());
+    client.serverStreaming(SUBSCRIBE, new Req(1, "all"), receiver.clientObserver());
+    List<Integer> kinds = new ArrayList<>();
+    while (kinds.size() < 6) {
+      Msg m = receiver.poll(Duration.ofSeconds(20));
+      assertThat(m).isNotNull();
+      kinds.add(m.producer());
+    }
+    assertThat(kinds).containsExactly(EVENT, EVENT, EVENT, EVENT, EVENT, CAUGHT_UP);
+
+    store.reset(); // the log starts again from 1, under a new epoch
+    events.append(100L);
+    List<Integer> after = new ArrayList<>();
+    Throwable error = null;
+    try {
+      for (Msg m; (m = receiver.poll(Duration.ofSeconds(20))) != null; ) {
+        after.add(m.producer());
+      }
+    } catch (StatusRuntimeException e) {
+      error = e;
+    }
+    // It leaves live (the marker says so), finds the store behind it, and says what happened;
+    // the event of the new epoch, sequence 1, is not passed off as one after sequence 5.
+    assertThat(after).containsExactly(FELL_BEHIND);
+    assertThat(error)
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DATA_LOSS);
+              assertThat(e.getStatus().getDescription())
+                  .contains("the log went back: its newest sequence is 1, below the 5")
+                  .contains("it was reset (epoch " + before + ", now " + store.epoch() + ")")
+                  .contains("resubscribe from 1");
+            });
+  }
+
+  /** An in-memory store that can start again from sequence 1 under a new epoch, like a reset. */
+  private static final class ResettableStore implements EventStore<Long> {
+    private volatile EventStore<Long> current = EventStore.inMemory(1000);
+
+    void reset() {
+      current = EventStore.inMemory(1000);
+    }
+
+    @Override
+    public Event<Long> append(Long payload, Instant timestamp) {
+      return current.append(payload, timestamp);
+    }
+
+    @Override
+    public List<Event<Long>> read(long fromSequence, int maxEvents) {
+      return current.read(fromSequence, maxEvents);
+    }
+
+    @Override
+    public long firstSequence() {
+      return current.firstSequence();
+    }
+
+    @Override
+    public long lastSequence() {
+      return current.lastSequence();
+    }
+
+    @Override
+    public String epoch() {
+      return current.epoch();
+    }
   }
 
   @Test

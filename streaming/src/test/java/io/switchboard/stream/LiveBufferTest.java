@@ -36,12 +36,18 @@ class LiveBufferTest {
   @Test
   void pushingHandsEachEventOnAndNeverOverflows() {
     List<Long> pushed = new ArrayList<>();
-    LiveBuffer<String> live = LiveBuffer.pushing(e -> pushed.add(e.sequence()));
+    AtomicInteger unhooked = new AtomicInteger();
+    LiveBuffer<String> live =
+        LiveBuffer.pushing(e -> pushed.add(e.sequence()), unhooked::incrementAndGet);
     for (long s = 1; s <= 10; s++) {
       assertThat(live.offer(event(s))).isTrue();
     }
     assertThat(pushed).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
     assertThat(live.poll()).isNull();
+    assertThat(live.overflowed()).isFalse();
+    live.unhooked(); // the log's store went back: the subscriber is woken to look at the store
+    assertThat(live.overflowed()).isTrue();
+    assertThat(unhooked).hasValue(1);
   }
 
   @Test
@@ -49,9 +55,9 @@ class LiveBufferTest {
     EventLog<String> log = EventLog.inMemory(100);
     log.append("a");
     LiveBuffer<String> live = LiveBuffer.buffered(1, () -> {});
-    assertThat(log.goLiveIfCaughtUp(live, 1)).isFalse(); // event 1 is stored: read it first
+    assertThat(log.goLiveIfCaughtUp(live, 1, null)).isFalse(); // event 1 is stored: read it first
     assertThat(log.liveSubscribers()).isZero();
-    assertThat(log.goLiveIfCaughtUp(live, 2)).isTrue();
+    assertThat(log.goLiveIfCaughtUp(live, 2, null)).isTrue();
     assertThat(log.liveSubscribers()).isEqualTo(1);
     log.append("b");
     assertThat(live.poll().sequence()).isEqualTo(2);

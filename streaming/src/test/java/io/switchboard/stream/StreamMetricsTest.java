@@ -248,6 +248,12 @@ class StreamMetricsTest {
         WAIT,
         () -> sum(reader.collectAllMetrics(), "switchboard.stream.catchup.lag", null) == 0,
         () -> "no lag once live");
+    Await.until(
+        WAIT,
+        () -> sum(reader.collectAllMetrics(), "switchboard.stream.catchup.caught_up", null) == 1,
+        () -> "caught up once");
+    assertThat(sum(reader.collectAllMetrics(), "switchboard.stream.catchup.fell_behind", null))
+        .isZero();
     call.cancel("done", null);
   }
 

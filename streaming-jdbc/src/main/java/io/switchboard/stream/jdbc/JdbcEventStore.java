@@ -392,6 +392,7 @@ public final class JdbcEventStore<E> implements EventStore<E>, AutoCloseable {
    *
    * @throws IllegalStateException if the database fails or the store is closed
    */
+  @Override
   public String epoch() {
     return readHead().epoch;
   }

@@ -278,6 +278,7 @@ public final class KafkaEventStore<E> implements EventStore<E>, AutoCloseable {
    *
    * @throws IllegalStateException if Kafka fails or the topic does not exist
    */
+  @Override
   public String epoch() {
     try {
       TopicDescription d =
