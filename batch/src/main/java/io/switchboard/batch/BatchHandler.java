@@ -120,7 +120,8 @@ public final class BatchHandler<I, O> {
    *     StatusRuntimeException} of {@code INVALID_ARGUMENT} if the batch is larger than {@link
    *     #maxBatchSize()} or holds a null item (before any item runs), and with {@code UNAVAILABLE}
    *     if the worker pool rejects the batch. Cancelling it stops items not yet started (and rolls
-   *     an all-or-nothing batch back).
+   *     an all-or-nothing batch back, also when it comes while the last item runs: cancellation is
+   *     checked before the commit).
    * @throws NullPointerException if the list is null
    */
   public CompletableFuture<BatchReply<O>> handle(List<? extends I> items) {
@@ -351,6 +352,12 @@ public final class BatchHandler<I, O> {
           failed.failure(j == i ? failure : others);
         }
         reply.complete(failed.build());
+        return;
+      }
+      if (reply.isDone()) {
+        // Cancelled (the client went away) while the last item ran: the client sees CANCELLED,
+        // so nothing may be applied. Checked before the commit, which cannot be undone.
+        rollback(tx);
         return;
       }
       try {
