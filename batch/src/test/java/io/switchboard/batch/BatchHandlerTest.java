@@ -114,6 +114,14 @@ class BatchHandlerTest {
         .hasMessageContaining("executor: not set");
     assertThatThrownBy(() -> BatchHandler.perItem(id -> id).maxBatchSize(1001))
         .hasMessage("maxBatchSize: 1001 (expected: 1..1000)");
+
+    BatchHandler<Long, Long> larger = handler.toBuilder().maxBatchSize(20).build();
+    assertThat(larger.maxBatchSize()).isEqualTo(20);
+    assertThat(handler.maxBatchSize()).as("unchanged").isEqualTo(10);
+    assertThat(larger.handle(ids(11)).join().size()).isEqualTo(11);
+    assertThat(calls).as("the same item work").hasValue(11);
+    assertThat(larger.parallelism()).isEqualTo(BatchHandler.DEFAULT_PARALLELISM);
+    assertThat(larger.isAllOrNothing()).isFalse();
   }
 
   /** A map with transactions: begin copies it, commit swaps the copy in. */
@@ -361,7 +369,7 @@ class BatchHandlerTest {
   }
 
   static BatchReply<Long> toReply(Results results) {
-    BatchReply.Builder<Long> b = BatchReply.builder();
+    BatchReply.Builder<Long> b = BatchReply.newBuilder();
     for (Result r : results.results()) {
       if (r.code() == 0) {
         b.success(r.value());
