@@ -78,22 +78,14 @@ public final class BatchExecutor<I, O> implements AutoCloseable {
       new DaemonThreadFactory("switchboard-batch-timer");
 
   private final BatchSettings settings;
-  private final Function<? super I, ? extends CompletableFuture<?>> itemCall;
-  private final Function<? super List<I>, ? extends CompletableFuture<?>> batchCall;
-  private final Function<Object, ?> convert;
+  private final CallShape<I, O> shape;
   private final ScheduledThreadPoolExecutor timer;
   private final Set<BatchRun<I, O>> runs = ConcurrentHashMap.newKeySet();
   private boolean closed;
 
-  private BatchExecutor(
-      BatchSettings settings,
-      Function<? super I, ? extends CompletableFuture<?>> itemCall,
-      Function<? super List<I>, ? extends CompletableFuture<?>> batchCall,
-      Function<Object, ?> convert) {
+  private BatchExecutor(BatchSettings settings, CallShape<I, O> shape) {
     this.settings = Objects.requireNonNull(settings, "settings");
-    this.itemCall = itemCall;
-    this.batchCall = batchCall;
-    this.convert = convert;
+    this.shape = shape;
     this.timer = Timers.newTimer(TIMER_THREADS);
   }
 
@@ -109,10 +101,11 @@ public final class BatchExecutor<I, O> implements AutoCloseable {
    *     exceptionally fails the item (a {@code StatusRuntimeException} gives its status)
    * @throws NullPointerException if an argument is null
    */
+  @SuppressWarnings("unchecked")
   public static <I, O> BatchExecutor<I, O> perItem(
       Function<? super I, ? extends CompletableFuture<? extends O>> call, BatchSettings settings) {
     Objects.requireNonNull(call, "call");
-    return new BatchExecutor<>(settings, call, null, null);
+    return new BatchExecutor<>(settings, CallShape.perItem(call, value -> (O) value));
   }
 
   /**
@@ -140,7 +133,8 @@ public final class BatchExecutor<I, O> implements AutoCloseable {
     Objects.requireNonNull(call, "call");
     Objects.requireNonNull(toOutput, "toOutput");
     return new BatchExecutor<>(
-        settings, call, null, value -> ((Function<Object, ? extends O>) toOutput).apply(value));
+        settings,
+        CallShape.perItem(call, value -> ((Function<Object, ? extends O>) toOutput).apply(value)));
   }
 
   /**
@@ -157,11 +151,12 @@ public final class BatchExecutor<I, O> implements AutoCloseable {
    *     exceptionally fails every item of the batch with that status
    * @throws NullPointerException if an argument is null
    */
+  @SuppressWarnings("unchecked")
   public static <I, O> BatchExecutor<I, O> perBatch(
       Function<? super List<I>, ? extends CompletableFuture<BatchReply<O>>> call,
       BatchSettings settings) {
     Objects.requireNonNull(call, "call");
-    return new BatchExecutor<>(settings, null, call, null);
+    return new BatchExecutor<>(settings, CallShape.perBatch(call, value -> (BatchReply<O>) value));
   }
 
   /**
@@ -193,7 +188,9 @@ public final class BatchExecutor<I, O> implements AutoCloseable {
     Objects.requireNonNull(call, "call");
     Objects.requireNonNull(toReply, "toReply");
     return new BatchExecutor<>(
-        settings, null, call, value -> ((Function<Object, BatchReply<O>>) toReply).apply(value));
+        settings,
+        CallShape.perBatch(
+            call, value -> ((Function<Object, BatchReply<O>>) toReply).apply(value)));
   }
 
   /** Returns the settings every run of this executor uses. */
@@ -233,19 +230,13 @@ public final class BatchExecutor<I, O> implements AutoCloseable {
         throw new NullPointerException("inputs[" + i + "] is null (expected: non-null inputs)");
       }
     }
-    BatchRun<I, O> run =
-        new BatchRun<>(
-            settings,
-            itemCall,
-            batchCall,
-            convert,
-            timer,
-            copy,
-            null,
-            null,
-            progress,
-            runs::remove);
-    return (CompletableFuture<BatchResult<I, O>>) (CompletableFuture<?>) start(run);
+    Duplicates duplicates = settings.deduplicate() ? Duplicates.of(copy) : Duplicates.none();
+    return (CompletableFuture<BatchResult<I, O>>)
+        (CompletableFuture<?>)
+            start(
+                InputReader.of(copy, shape.batchSize(settings), duplicates),
+                ResultLedger.collecting(copy, duplicates),
+                progress);
   }
 
   /**
@@ -286,22 +277,23 @@ public final class BatchExecutor<I, O> implements AutoCloseable {
           "deduplicate: true (expected: false for an iterator input; remembering every input"
               + " would make memory unbounded, pass a Collection instead)");
     }
-    BatchRun<I, O> run =
-        new BatchRun<>(
-            settings,
-            itemCall,
-            batchCall,
-            convert,
-            timer,
-            null,
-            inputs,
-            listener,
-            progress,
-            runs::remove);
-    return (CompletableFuture<BatchSummary>) (CompletableFuture<?>) start(run);
+    return (CompletableFuture<BatchSummary>)
+        (CompletableFuture<?>)
+            start(
+                InputReader.of(inputs, shape.batchSize(settings)),
+                ResultLedger.streaming(listener),
+                progress);
   }
 
-  private CompletableFuture<Object> start(BatchRun<I, O> run) {
+  private CompletableFuture<Object> start(
+      InputReader<I> reader, ResultLedger<I, O> ledger, Consumer<? super BatchProgress> progress) {
+    Limiter limiter = settings.concurrency().newLimiter();
+    long startNanos = System.nanoTime();
+    if (progress != null) {
+      ledger.reportingProgress(progress, limiter, startNanos);
+    }
+    BatchRun<I, O> run =
+        new BatchRun<>(settings, shape, timer, limiter, reader, ledger, startNanos, runs::remove);
     synchronized (this) {
       if (closed) {
         throw new IllegalStateException("BatchExecutor is closed (expected: execute before close)");
@@ -334,6 +326,6 @@ public final class BatchExecutor<I, O> implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "BatchExecutor{" + (itemCall != null ? "per item" : "per batch") + ", " + settings + "}";
+    return "BatchExecutor{" + (shape.perBatch() ? "per batch" : "per item") + ", " + settings + "}";
   }
 }

@@ -102,6 +102,24 @@ public final class BatchHandler<I, O> {
     return new Builder<>(null, new Transactional<>(transactor, handler));
   }
 
+  /**
+   * Returns a builder holding this handler's mode, item work and settings, to build a variant (e.g.
+   * another {@code maxBatchSize}); this handler is unchanged.
+   */
+  public Builder<I, O> toBuilder() {
+    Builder<I, O> b = new Builder<>(itemHandler, transactional);
+    b.executor = executor;
+    b.parallelism = parallelism;
+    b.maxBatchSize = maxBatchSize;
+    b.errorMapper = errorMapper;
+    return b;
+  }
+
+  /** Returns how many items of one batch run at once (per-item mode). */
+  public int parallelism() {
+    return parallelism;
+  }
+
   /** Returns true for an all-or-nothing handler. */
   public boolean isAllOrNothing() {
     return transactional != null;
@@ -120,7 +138,8 @@ public final class BatchHandler<I, O> {
    *     StatusRuntimeException} of {@code INVALID_ARGUMENT} if the batch is larger than {@link
    *     #maxBatchSize()} or holds a null item (before any item runs), and with {@code UNAVAILABLE}
    *     if the worker pool rejects the batch. Cancelling it stops items not yet started (and rolls
-   *     an all-or-nothing batch back).
+   *     an all-or-nothing batch back, also when it comes while the last item runs: cancellation is
+   *     checked before the commit).
    * @throws NullPointerException if the list is null
    */
   public CompletableFuture<BatchReply<O>> handle(List<? extends I> items) {
@@ -141,7 +160,7 @@ public final class BatchHandler<I, O> {
       }
     }
     if (items.isEmpty()) {
-      return CompletableFuture.completedFuture(BatchReply.<O>builder().build());
+      return CompletableFuture.completedFuture(BatchReply.<O>newBuilder().build());
     }
     CompletableFuture<BatchReply<O>> reply = new CompletableFuture<>();
     if (transactional != null) {
@@ -262,7 +281,7 @@ public final class BatchHandler<I, O> {
 
   @SuppressWarnings("unchecked")
   private BatchReply<O> replyOf(Object[] outputs, Status[] statuses) {
-    BatchReply.Builder<O> b = BatchReply.builder();
+    BatchReply.Builder<O> b = BatchReply.newBuilder();
     for (int i = 0; i < statuses.length; i++) {
       if (statuses[i].isOk()) {
         b.success((O) outputs[i]);
@@ -321,7 +340,7 @@ public final class BatchHandler<I, O> {
                 n, s.withDescription("could not begin the transaction: " + Statuses.describe(s))));
         return;
       }
-      BatchReply.Builder<O> ok = BatchReply.builder();
+      BatchReply.Builder<O> ok = BatchReply.newBuilder();
       for (int i = 0; i < n; i++) {
         if (reply.isDone()) {
           rollback(tx);
@@ -346,11 +365,17 @@ public final class BatchHandler<I, O> {
                     + i
                     + " failed with "
                     + Statuses.describe(failure));
-        BatchReply.Builder<O> failed = BatchReply.builder();
+        BatchReply.Builder<O> failed = BatchReply.newBuilder();
         for (int j = 0; j < n; j++) {
           failed.failure(j == i ? failure : others);
         }
         reply.complete(failed.build());
+        return;
+      }
+      if (reply.isDone()) {
+        // Cancelled (the client went away) while the last item ran: the client sees CANCELLED,
+        // so nothing may be applied. Checked before the commit, which cannot be undone.
+        rollback(tx);
         return;
       }
       try {
@@ -373,7 +398,7 @@ public final class BatchHandler<I, O> {
     }
 
     private BatchReply<O> allFailed(int n, Status status) {
-      BatchReply.Builder<O> b = BatchReply.builder();
+      BatchReply.Builder<O> b = BatchReply.newBuilder();
       for (int i = 0; i < n; i++) {
         b.failure(status);
       }

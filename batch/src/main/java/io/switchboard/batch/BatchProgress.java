@@ -1,5 +1,7 @@
 package io.switchboard.batch;
 
+import io.switchboard.core.ExperimentalApi;
+
 /**
  * A snapshot of a run's progress, for progress bars and logs.
  *
@@ -12,6 +14,7 @@ package io.switchboard.batch;
  *     included
  * @param concurrencyLimit the current limit on calls in flight
  */
+@ExperimentalApi("components may be added as the metrics seam grows (issue 12)")
 public record BatchProgress(
     long total,
     long done,

@@ -12,7 +12,7 @@ import java.util.Objects;
  * one on the server. Immutable.
  *
  * <pre>{@code
- * BatchReply.Builder<User> reply = BatchReply.builder();
+ * BatchReply.Builder<User> reply = BatchReply.newBuilder();
  * for (UserOrError r : response.results()) {
  *   if (r.user() != null) reply.success(r.user());
  *   else reply.failure(Status.fromCodeValue(r.code()).withDescription(r.error()));
@@ -46,8 +46,18 @@ public final class BatchReply<O> {
   }
 
   /** Returns a builder that appends items in order. */
-  public static <O> Builder<O> builder() {
+  public static <O> Builder<O> newBuilder() {
     return new Builder<>();
+  }
+
+  /**
+   * Returns a builder that appends items in order.
+   *
+   * @deprecated use {@link #newBuilder()}, the name every Switchboard builder has
+   */
+  @Deprecated
+  public static <O> Builder<O> builder() {
+    return newBuilder();
   }
 
   /** Returns the number of items. */

@@ -3,13 +3,6 @@ package io.switchboard.batch;
 import io.grpc.Status;
 import io.switchboard.core.internal.CancellingFuture;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
-import java.util.EnumMap;
-import java.util.Iterator;
-import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -23,199 +16,87 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-import java.util.function.Function;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.function.Predicate;
 
 /**
- * One run of a {@link BatchExecutor}: reads inputs, forms batches, keeps at most the limiter's
- * number of calls in flight, retries, and reports every input exactly once.
+ * One run of a {@link BatchExecutor}: takes batches from its {@link InputReader} while the {@link
+ * Limiter} has a free slot, drives each {@link Batch} through its attempts (calls, timeouts,
+ * retries), and hands every item's result to its {@link ResultLedger} exactly once.
  *
  * <p>How exactly-once holds: each input is read once, by the drain loop (one thread at a time),
- * into exactly one {@link Batch}, or reported as not attempted by that same loop once the run has
- * stopped. A batch's items are reported by the transition of its state to {@code DONE} (decided
- * under the batch's lock, delivered after it is released, under the run's delivery lock), or, for
- * the part of them that finished on an attempt while the rest are retried, by the attempt that
- * finished them (and then dropped from the batch).
+ * into exactly one batch; once the run has stopped, that same loop reports what it still reads as
+ * not attempted. A batch's items are reported by the transition that ends it ({@link Batch#settle}
+ * or {@link Batch#abort}, decided under the batch's lock, delivered after it is released), or, for
+ * the part of them an attempt finished while the rest are retried, by that attempt (and then
+ * dropped from the batch).
  */
 final class BatchRun<I, O> {
-  private static final Logger logger = LoggerFactory.getLogger(BatchExecutor.class);
-
-  /** Progress is reported at most this often (and once at the end): a redraw rate, not a flood. */
-  static final long PROGRESS_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
-
-  private enum State {
-    QUEUED,
-    RUNNING,
-    BACKOFF,
-    DONE
-  }
-
-  /** The items sent together, retried together; guarded by its own monitor. */
-  private final class Batch {
-    final long batchIndex;
-    long[] indices;
-    Object[] inputs;
-    Status[] lastStatus;
-    int attempts;
-    State state = State.QUEUED;
-    CompletableFuture<?> current;
-    ScheduledFuture<?> timer;
-    long startNanos;
-
-    Batch(long batchIndex, long[] indices, Object[] inputs) {
-      this.batchIndex = batchIndex;
-      this.indices = indices;
-      this.inputs = inputs;
-    }
-
-    @SuppressWarnings("unchecked")
-    I input(int i) {
-      return (I) inputs[i];
-    }
-
-    @SuppressWarnings("unchecked")
-    List<I> inputList() {
-      return (List<I>) Collections.unmodifiableList(Arrays.asList(inputs));
-    }
-
-    /** Keeps only the items marked for retry, with the status they failed with. */
-    void keep(Status[] retryStatus, int count) {
-      long[] keptIndices = new long[count];
-      Object[] keptInputs = new Object[count];
-      Status[] keptStatus = new Status[count];
-      int k = 0;
-      for (int i = 0; i < retryStatus.length; i++) {
-        if (retryStatus[i] != null) {
-          keptIndices[k] = indices[i];
-          keptInputs[k] = inputs[i];
-          keptStatus[k] = retryStatus[i];
-          k++;
-        }
-      }
-      indices = keptIndices;
-      inputs = keptInputs;
-      lastStatus = keptStatus;
-    }
-
-    void cancelTimer() {
-      if (timer != null) {
-        timer.cancel(false);
-        timer = null;
-      }
-    }
-  }
+  private static final Predicate<Status.Code> NO_RETRY = code -> false;
 
   private final BatchSettings settings;
-  // The call functions return the raw future (the one cancelled on stop or timed out), and convert
-  // turns its value into the output (per item) or the BatchReply (per batch) once it completed.
-  private final Function<? super I, ? extends CompletableFuture<?>> itemCall;
-  private final Function<? super List<I>, ? extends CompletableFuture<?>> batchCall;
-  private final Function<Object, ?> convert;
+  private final CallShape<I, O> shape;
   private final ScheduledExecutorService timer;
   private final Executor executor;
   private final Limiter limiter;
   private final RetrySettings retry;
   private final long callTimeoutNanos;
-  private final Consumer<? super ItemResult<I, O>> itemListener;
-  private final Consumer<? super BatchProgress> progressListener;
+  private final InputReader<I> reader;
+  private final ResultLedger<I, O> ledger;
   private final Consumer<BatchRun<I, O>> onFinish;
 
   /** The future a caller holds: completing it from outside (cancel, timeout) stops the run. */
   final CancellingFuture<Object> future = new CancellingFuture<>(how -> stop(stopReasonFor(how)));
 
-  // The source, touched only by the drain loop.
-  private final List<I> list;
-  private final Iterator<? extends I> iterator;
-  private final boolean[] duplicate;
-  private final int[] sameNext;
-  private long nextIndex;
-  private long nextBatchIndex;
-  private boolean sourceDone;
-  private RuntimeException sourceFailure;
-
-  // Reports, guarded by deliveryLock.
-  private final Object deliveryLock = new Object();
-  private final ItemResult<I, O>[] results;
-  private final long total;
-  private long succeeded;
-  private long failed;
-  private long notAttempted;
-  private final EnumMap<Status.Code, Long> failuresByCode = new EnumMap<>(Status.Code.class);
-  private long lastProgressNanos;
-  private boolean itemListenerFailureLogged;
-  private boolean progressListenerFailureLogged;
-
   // Control.
   private final AtomicInteger wip = new AtomicInteger();
-  private final Set<Batch> running = ConcurrentHashMap.newKeySet();
+  private final Set<Batch<I, O>> running = ConcurrentHashMap.newKeySet();
   private final AtomicReference<Status> stopReason = new AtomicReference<>();
   private final AtomicBoolean finished = new AtomicBoolean();
-  private long startNanos;
-  private long deadlineNanos;
-  private boolean hasDeadline;
-  private ScheduledFuture<?> deadlineTimer;
+  private final long startNanos;
+  private final long deadlineNanos;
+  private final boolean hasDeadline;
+  private volatile ScheduledFuture<?> deadlineTimer;
 
-  @SuppressWarnings("unchecked")
+  /**
+   * A run, not started.
+   *
+   * @param settings the executor's settings
+   * @param shape how calls are made
+   * @param timer the executor's timer thread (timeouts, backoffs, the deadline)
+   * @param limiter the run's own slots (also read by the ledger's progress)
+   * @param reader the run's inputs
+   * @param ledger where the run's results go
+   * @param startNanos when the run starts ({@link System#nanoTime()})
+   * @param onFinish called once when the run is over, before its future completes
+   */
   BatchRun(
       BatchSettings settings,
-      Function<? super I, ? extends CompletableFuture<?>> itemCall,
-      Function<? super List<I>, ? extends CompletableFuture<?>> batchCall,
-      Function<Object, ?> convert,
+      CallShape<I, O> shape,
       ScheduledExecutorService timer,
-      List<I> list,
-      Iterator<? extends I> iterator,
-      Consumer<? super ItemResult<I, O>> itemListener,
-      Consumer<? super BatchProgress> progressListener,
+      Limiter limiter,
+      InputReader<I> reader,
+      ResultLedger<I, O> ledger,
+      long startNanos,
       Consumer<BatchRun<I, O>> onFinish) {
     this.settings = settings;
-    this.itemCall = itemCall;
-    this.batchCall = batchCall;
-    this.convert = convert;
+    this.shape = shape;
     this.timer = timer;
     this.executor = settings.executor().orElse(null);
-    this.limiter = settings.concurrency().newLimiter();
+    this.limiter = limiter;
     this.retry = settings.retry();
     this.callTimeoutNanos = settings.callTimeout().toNanos();
-    this.itemListener = itemListener;
-    this.progressListener = progressListener;
+    this.reader = reader;
+    this.ledger = ledger;
     this.onFinish = onFinish;
-    this.list = list;
-    this.iterator = iterator;
-    if (list != null) {
-      this.results = (ItemResult<I, O>[]) new ItemResult<?, ?>[list.size()];
-      this.total = list.size();
-      if (settings.deduplicate()) {
-        this.duplicate = new boolean[list.size()];
-        this.sameNext = new int[list.size()];
-        Arrays.fill(sameNext, -1);
-        Map<I, Integer> last = new java.util.HashMap<>();
-        for (int i = 0; i < list.size(); i++) {
-          Integer previous = last.put(list.get(i), i);
-          if (previous != null) {
-            duplicate[i] = true;
-            sameNext[previous] = i;
-          }
-        }
-      } else {
-        this.duplicate = null;
-        this.sameNext = null;
-      }
-    } else {
-      this.results = null;
-      this.total = -1;
-      this.duplicate = null;
-      this.sameNext = null;
-    }
+    this.startNanos = startNanos;
+    Duration deadline = settings.deadline().orElse(null);
+    this.hasDeadline = deadline != null;
+    this.deadlineNanos = hasDeadline ? startNanos + deadline.toNanos() : 0;
   }
 
   void start() {
-    startNanos = System.nanoTime();
-    lastProgressNanos = startNanos;
     Duration deadline = settings.deadline().orElse(null);
     if (deadline != null) {
-      hasDeadline = true;
-      deadlineNanos = startNanos + deadline.toNanos();
       try {
         deadlineTimer =
             timer.schedule(
@@ -223,7 +104,7 @@ final class BatchRun<I, O> {
                     stop(
                         Status.DEADLINE_EXCEEDED.withDescription(
                             "the run's deadline of " + deadline + " passed")),
-                deadline.toNanos(),
+                deadlineNanos - System.nanoTime(),
                 TimeUnit.NANOSECONDS);
       } catch (RejectedExecutionException e) {
         stop(Status.CANCELLED.withDescription("the BatchExecutor was closed"));
@@ -237,7 +118,7 @@ final class BatchRun<I, O> {
     if (!stopReason.compareAndSet(null, reason)) {
       return;
     }
-    for (Batch b : running) {
+    for (Batch<I, O> b : running) {
       abort(b, reason);
     }
     drain();
@@ -265,8 +146,8 @@ final class BatchRun<I, O> {
   }
 
   private void pump() {
-    while (!sourceDone && stopReason.get() == null && limiter.tryAcquire()) {
-      Batch b = readBatch();
+    while (!reader.isDone() && stopReason.get() == null && limiter.tryAcquire()) {
+      Batch<I, O> b = reader.next();
       if (b == null) {
         limiter.release();
         break;
@@ -275,84 +156,17 @@ final class BatchRun<I, O> {
       launch(b);
     }
     Status reason = stopReason.get();
-    if (reason != null && !sourceDone) {
-      for (Batch rest = readBatch(); rest != null; rest = readBatch()) {
-        List<ItemResult<I, O>> items = new ArrayList<>(rest.inputs.length);
-        for (int i = 0; i < rest.inputs.length; i++) {
-          items.add(ItemResult.notAttempted(rest.indices[i], rest.input(i), reason));
-        }
-        deliver(items);
+    if (reason != null) {
+      for (Batch<I, O> rest = reader.next(); rest != null; rest = reader.next()) {
+        ledger.deliver(rest.abort(reason).items(), System.nanoTime());
       }
     }
-    if (sourceDone && limiter.inFlight() == 0 && finished.compareAndSet(false, true)) {
+    if (reader.isDone() && limiter.inFlight() == 0 && finished.compareAndSet(false, true)) {
       complete();
     }
   }
 
-  /** Reads up to one batch of inputs; null when none is left. Drain loop only. */
-  private Batch readBatch() {
-    int size = itemCall != null ? 1 : settings.batchSize();
-    long[] indices = null;
-    Object[] inputs = null;
-    int n = 0;
-    while (n < size && !sourceDone) {
-      I input;
-      long index;
-      if (list != null) {
-        while (duplicate != null && nextIndex < list.size() && duplicate[(int) nextIndex]) {
-          nextIndex++;
-        }
-        if (nextIndex >= list.size()) {
-          sourceDone = true;
-          break;
-        }
-        index = nextIndex++;
-        input = list.get((int) index);
-      } else {
-        try {
-          if (!iterator.hasNext()) {
-            sourceDone = true;
-            break;
-          }
-          input = iterator.next();
-        } catch (RuntimeException e) {
-          sourceFailure =
-              new IllegalStateException(
-                  "inputs: the iterator threw after "
-                      + nextIndex
-                      + " items (those were processed and reported)",
-                  e);
-          sourceDone = true;
-          break;
-        }
-        if (input == null) {
-          sourceFailure =
-              new NullPointerException(
-                  "inputs: item " + nextIndex + " from the iterator is null (expected: non-null)");
-          sourceDone = true;
-          break;
-        }
-        index = nextIndex++;
-      }
-      if (indices == null) {
-        indices = new long[size];
-        inputs = new Object[size];
-      }
-      indices[n] = index;
-      inputs[n] = input;
-      n++;
-    }
-    if (n == 0) {
-      return null;
-    }
-    if (n < size) {
-      indices = Arrays.copyOf(indices, n);
-      inputs = Arrays.copyOf(inputs, n);
-    }
-    return new Batch(nextBatchIndex++, indices, inputs);
-  }
-
-  private void launch(Batch b) {
+  private void launch(Batch<I, O> b) {
     if (executor == null) {
       attempt(b);
       return;
@@ -360,7 +174,7 @@ final class BatchRun<I, O> {
     try {
       executor.execute(() -> attempt(b));
     } catch (RuntimeException rejected) {
-      int attemptNo = begin(b);
+      int attemptNo = b.begin(System.nanoTime());
       if (attemptNo > 0) {
         onAttemptDone(
             b,
@@ -374,51 +188,24 @@ final class BatchRun<I, O> {
     }
   }
 
-  /** Moves a queued batch to RUNNING and counts the attempt; -1 if it was aborted meanwhile. */
-  private int begin(Batch b) {
-    synchronized (b) {
-      if (b.state != State.QUEUED) {
-        return -1;
-      }
-      b.state = State.RUNNING;
-      b.startNanos = System.nanoTime();
-      return ++b.attempts;
-    }
-  }
-
-  private void attempt(Batch b) {
+  private void attempt(Batch<I, O> b) {
     Status reason = stopReason.get();
     if (reason != null) {
       abort(b, reason);
       return;
     }
-    int attemptNo = begin(b);
+    int attemptNo = b.begin(System.nanoTime());
     if (attemptNo < 0) {
       return;
     }
     CompletableFuture<?> call;
     try {
-      call = itemCall != null ? itemCall.apply(b.input(0)) : batchCall.apply(b.inputList());
-      if (call == null) {
-        throw new NullPointerException("the call function returned null (expected: a future)");
-      }
+      call = shape.start(b);
     } catch (RuntimeException e) {
       onAttemptDone(b, attemptNo, null, e);
       return;
     }
-    boolean cancelNow;
-    synchronized (b) {
-      cancelNow = b.state != State.RUNNING || b.attempts != attemptNo;
-      if (!cancelNow) {
-        b.current = call;
-        try {
-          b.timer = timer.schedule(() -> timeOut(call), callTimeoutNanos, TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException closed) {
-          // The executor is closing; close() stops this run and cancels the call.
-        }
-      }
-    }
-    if (cancelNow) {
+    if (!b.attach(attemptNo, call, timer, callTimeoutNanos, () -> timeOut(call))) {
       call.cancel(false);
       return;
     }
@@ -433,114 +220,47 @@ final class BatchRun<I, O> {
             .asRuntimeException());
   }
 
-  @SuppressWarnings("unchecked")
-  private void onAttemptDone(Batch b, int attemptNo, Object rawValue, Throwable rawError) {
+  /** An attempt answered: settle the batch, report, learn, and go on. */
+  private void onAttemptDone(Batch<I, O> b, int attemptNo, Object rawValue, Throwable rawError) {
     long now = System.nanoTime();
     Object value = rawValue;
     Throwable error = rawError;
-    if (error == null && convert != null) {
+    if (error == null) {
       // The user's converter, run outside the batch lock; a converter that throws fails the items.
       try {
-        value = convert.apply(rawValue);
+        value = shape.convert(rawValue);
       } catch (Throwable e) {
         error = e;
       }
     }
-    List<ItemResult<I, O>> finals;
-    ItemResult<I, O> firstFailure = null;
-    Status.Code sampleCode = Status.Code.OK;
-    long latency;
-    boolean done;
-    synchronized (b) {
-      if (b.state != State.RUNNING || b.attempts != attemptNo) {
-        return;
-      }
-      b.cancelTimer();
-      b.current = null;
-      latency = now - b.startNanos;
-      int n = b.inputs.length;
-      Status batchError = null;
-      BatchReply<O> reply = null;
-      if (error != null) {
-        batchError = Statuses.of(error);
-      } else if (batchCall != null) {
-        if (value instanceof BatchReply<?> r) {
-          reply = (BatchReply<O>) r;
-          if (reply.size() != n) {
-            batchError =
-                Status.INTERNAL.withDescription(
-                    "the reply to batch "
-                        + b.batchIndex
-                        + " has "
-                        + reply.size()
-                        + " items (expected: "
-                        + n
-                        + ", one per item sent)");
-            reply = null;
-          }
-        } else {
-          batchError =
-              Status.INTERNAL.withDescription(
-                  "the batch call's future completed with null (expected: a BatchReply)");
-        }
-      }
-      boolean canRetry = attemptNo < retry.maxAttempts() && stopReason.get() == null;
-      long backoff = canRetry ? retry.backoffNanos(attemptNo) : 0;
-      if (canRetry && hasDeadline && deadlineNanos - now <= backoff) {
-        canRetry = false;
-      }
-      finals = new ArrayList<>(n);
-      Status[] retryStatus = null;
-      int retryCount = 0;
-      for (int i = 0; i < n; i++) {
-        Status s = batchError != null ? batchError : reply == null ? Status.OK : reply.status(i);
-        if (s.isOk()) {
-          O output = reply == null ? (O) value : reply.output(i);
-          finals.add(
-              ItemResult.succeeded(b.indices[i], b.input(i), output, attemptNo, b.batchIndex));
-          continue;
-        }
-        Status.Code code = s.getCode();
-        if (sampleCode == Status.Code.OK || Limiter.isPushBack(code)) {
-          sampleCode = code;
-        }
-        if (canRetry && retry.isRetryable(code)) {
-          if (retryStatus == null) {
-            retryStatus = new Status[n];
-          }
-          retryStatus[i] = s;
-          retryCount++;
-        } else {
-          ItemResult<I, O> f =
-              ItemResult.failed(b.indices[i], b.input(i), s, attemptNo, b.batchIndex);
-          finals.add(f);
-          if (firstFailure == null) {
-            firstFailure = f;
-          }
-        }
-      }
-      if (retryCount > 0) {
-        b.keep(retryStatus, retryCount);
-        b.state = State.BACKOFF;
-        try {
-          b.timer = timer.schedule(() -> relaunch(b), backoff, TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException closed) {
-          b.state = State.DONE;
-          for (int i = 0; i < b.inputs.length; i++) {
-            finals.add(
-                ItemResult.failed(
-                    b.indices[i], b.input(i), b.lastStatus[i], attemptNo, b.batchIndex));
-          }
-        }
-      } else {
-        b.state = State.DONE;
-      }
-      done = b.state == State.DONE;
+    long backoff = attemptNo < retry.maxAttempts() ? retry.backoffNanos(attemptNo) : 0;
+    Predicate<Status.Code> retryable =
+        attemptNo < retry.maxAttempts()
+                && stopReason.get() == null
+                && !(hasDeadline && deadlineNanos - now <= backoff)
+            ? retry::isRetryable
+            : NO_RETRY;
+    Object answer = value;
+    Throwable failure = error;
+    Batch.Settled<I, O> settled =
+        b.settle(
+            attemptNo,
+            now,
+            batch ->
+                AttemptOutcome.classify(
+                    batch, attemptNo, answer, failure, shape.perBatch(), retryable),
+            timer,
+            backoff,
+            () -> relaunch(b));
+    if (settled == null) {
+      return; // stale: the batch was aborted, and the abort reported its items
     }
-    limiter.onSample(latency, sampleCode);
-    if (!finals.isEmpty()) {
-      deliver(finals);
+    AttemptOutcome<I, O> outcome = settled.outcome();
+    limiter.onSample(settled.latencyNanos(), outcome.sample());
+    if (!outcome.finals().isEmpty()) {
+      ledger.deliver(outcome.finals(), System.nanoTime());
     }
+    ItemResult<I, O> firstFailure = outcome.firstFailure();
     if (firstFailure != null && settings.failFast()) {
       stop(
           Status.CANCELLED.withDescription(
@@ -549,159 +269,65 @@ final class BatchRun<I, O> {
                   + " failed with "
                   + Statuses.describe(firstFailure.status())));
     }
-    if (done) {
+    if (settled.done()) {
       finishBatch(b);
     }
   }
 
-  private void relaunch(Batch b) {
-    synchronized (b) {
-      if (b.state != State.BACKOFF) {
-        return;
-      }
-      b.state = State.QUEUED;
-      b.timer = null;
+  private void relaunch(Batch<I, O> b) {
+    if (b.requeue()) {
+      launch(b);
     }
-    launch(b);
   }
 
   /** Ends a batch because the run stopped, reporting each of its items once. */
-  private void abort(Batch b, Status reason) {
-    List<ItemResult<I, O>> finals;
-    CompletableFuture<?> inFlight;
-    synchronized (b) {
-      if (b.state == State.DONE) {
-        return;
-      }
-      State previous = b.state;
-      b.state = State.DONE;
-      b.cancelTimer();
-      inFlight = b.current;
-      b.current = null;
-      Status cancelled =
-          reason.withDescription("in flight when the run stopped: " + reason.getDescription());
-      finals = new ArrayList<>(b.inputs.length);
-      for (int i = 0; i < b.inputs.length; i++) {
-        ItemResult<I, O> r;
-        if (previous == State.RUNNING) {
-          r = ItemResult.failed(b.indices[i], b.input(i), cancelled, b.attempts, b.batchIndex);
-        } else if (b.attempts == 0) {
-          r = ItemResult.notAttempted(b.indices[i], b.input(i), reason);
-        } else {
-          r =
-              ItemResult.failed(
-                  b.indices[i], b.input(i), b.lastStatus[i], b.attempts, b.batchIndex);
-        }
-        finals.add(r);
-      }
+  private void abort(Batch<I, O> b, Status reason) {
+    Batch.Aborted<I, O> aborted = b.abort(reason);
+    if (aborted == null) {
+      return;
     }
-    if (inFlight != null) {
-      inFlight.cancel(false);
+    if (aborted.inFlight() != null) {
+      aborted.inFlight().cancel(false);
     }
-    deliver(finals);
+    ledger.deliver(aborted.items(), System.nanoTime());
     finishBatch(b);
   }
 
-  private void finishBatch(Batch b) {
+  private void finishBatch(Batch<I, O> b) {
     running.remove(b);
     limiter.release();
     drain();
   }
 
-  private void deliver(List<ItemResult<I, O>> items) {
-    synchronized (deliveryLock) {
-      for (ItemResult<I, O> r : items) {
-        record(r);
-        if (sameNext != null) {
-          for (int j = sameNext[(int) r.index()]; j >= 0; j = sameNext[j]) {
-            record(r.at(j, list.get(j)));
-          }
-        }
-      }
-      if (progressListener != null) {
-        long now = System.nanoTime();
-        if (now - lastProgressNanos >= PROGRESS_INTERVAL_NANOS) {
-          lastProgressNanos = now;
-          reportProgress();
-        }
-      }
-    }
-  }
-
-  private void record(ItemResult<I, O> r) {
-    switch (r.outcome()) {
-      case SUCCEEDED -> succeeded++;
-      case FAILED -> {
-        failed++;
-        failuresByCode.merge(r.status().getCode(), 1L, Long::sum);
-      }
-      case NOT_ATTEMPTED -> notAttempted++;
-    }
-    if (results != null) {
-      int i = (int) r.index();
-      if (results[i] != null) {
-        throw new IllegalStateException("item " + i + " reported twice: " + results[i] + ", " + r);
-      }
-      results[i] = r;
-    }
-    if (itemListener != null) {
-      try {
-        itemListener.accept(r);
-      } catch (Throwable e) {
-        // An Error too: escaping here would leave the run's bookkeeping half done and the run hung.
-        if (!itemListenerFailureLogged) {
-          itemListenerFailureLogged = true;
-          logger.warn("item listener threw on {}; ignored (logged once per run)", r, e);
-        }
-      }
-    }
-  }
-
-  private void reportProgress() {
-    BatchProgress p =
-        new BatchProgress(
-            total,
-            succeeded + failed + notAttempted,
-            succeeded,
-            failed,
-            notAttempted,
-            limiter.inFlight(),
-            limiter.limit());
-    try {
-      progressListener.accept(p);
-    } catch (Throwable e) {
-      if (!progressListenerFailureLogged) {
-        progressListenerFailureLogged = true;
-        logger.warn("progress listener threw on {}; ignored (logged once per run)", p, e);
-      }
-    }
-  }
-
   private void complete() {
-    if (deadlineTimer != null) {
-      deadlineTimer.cancel(false);
+    ScheduledFuture<?> deadline = deadlineTimer;
+    if (deadline != null) {
+      deadline.cancel(false);
     }
-    BatchSummary summary;
-    synchronized (deliveryLock) {
-      if (progressListener != null) {
-        reportProgress();
-      }
-      summary =
-          new BatchSummary(
-              succeeded,
-              failed,
-              notAttempted,
-              failuresByCode,
-              Duration.ofNanos(System.nanoTime() - startNanos));
-    }
+    BatchSummary summary = ledger.summarize(System.nanoTime() - startNanos);
+    Object result = ledger.result(summary);
     onFinish.accept(this);
+    RuntimeException sourceFailure = reader.failure().orElse(null);
     if (sourceFailure != null) {
       future.failFromSource(sourceFailure);
-    } else if (results != null) {
-      future.completeFromSource(new BatchResult<>(Arrays.asList(results), summary));
     } else {
-      future.completeFromSource(summary);
+      future.completeFromSource(result);
     }
+  }
+
+  /** Returns the items reported so far (for metrics and tests). */
+  long done() {
+    return ledger.done();
+  }
+
+  /** Returns the calls in flight now, waits between retries included. */
+  int callsInFlight() {
+    return limiter.inFlight();
+  }
+
+  /** Returns the run's current limit on calls in flight. */
+  int concurrencyLimit() {
+    return limiter.limit();
   }
 
   /** Why the run stops when its caller completed its future: cancel, complete, or a failure. */

@@ -1,5 +1,6 @@
 package io.switchboard.batch;
 
+import io.switchboard.core.ExperimentalApi;
 import io.switchboard.core.internal.Checks;
 import java.util.Objects;
 
@@ -63,6 +64,7 @@ public final class Concurrency {
    *     is below {@code min} or above {@value #MAX_LIMIT}, or {@code initial} is outside {@code
    *     min..max}
    */
+  @ExperimentalApi("the AIMD heuristic (ratios, latency tolerance) may change with measurements")
   public static Concurrency adaptive(int min, int initial, int max) {
     Checks.inRange("min", min, 1, MAX_LIMIT);
     Checks.inRange("max", max, min, MAX_LIMIT);

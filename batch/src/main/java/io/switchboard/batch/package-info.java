@@ -12,5 +12,12 @@
  *   <li>{@link io.switchboard.batch.Batcher}: a thread-safe accumulate-and-flush batcher with a
  *       future per element that cannot deadlock.
  * </ul>
+ *
+ * <p>Everything else here is package-private: a run ({@code BatchRun}) reads its inputs with an
+ * {@code InputReader} (batching, {@code Duplicates} for de-duplication), drives each {@code Batch}
+ * through its states (attempts, timeouts, retries, aborts), classifies each answer with {@code
+ * AttemptOutcome}, keeps at most a {@code Limiter}'s calls in flight, and reports every item once
+ * to its {@code ResultLedger}; {@code CallShape} is the per-item or per-batch call. Types marked
+ * {@link io.switchboard.core.ExperimentalApi} may still change.
  */
 package io.switchboard.batch;

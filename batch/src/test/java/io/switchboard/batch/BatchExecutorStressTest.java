@@ -3,6 +3,7 @@ package io.switchboard.batch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.Status;
+import io.switchboard.testing.Await;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -183,7 +184,7 @@ class BatchExecutorStressTest {
                       Status.fromCode(CODES[r.nextInt(CODES.length)]).asRuntimeException());
                   return;
                 }
-                BatchReply.Builder<Long> reply = BatchReply.builder();
+                BatchReply.Builder<Long> reply = BatchReply.newBuilder();
                 for (long id : batch) {
                   if (r.nextDouble() < failRate) {
                     reply.failure(Status.fromCode(CODES[r.nextInt(CODES.length)]));
@@ -294,16 +295,8 @@ class BatchExecutorStressTest {
     }
   }
 
-  private static void awaitTrue(BooleanSupplier condition, String what)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for: " + what);
-      }
-      Thread.onSpinWait();
-      Thread.yield();
-    }
+  private static void awaitTrue(BooleanSupplier condition, String what) {
+    Await.until(Duration.ofSeconds(30), condition, () -> what);
   }
 
   /** Hands out Randoms derived from one seed, thread-safely. */

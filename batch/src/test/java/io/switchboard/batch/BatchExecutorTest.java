@@ -145,7 +145,7 @@ class BatchExecutorTest {
                   return later(
                       100,
                       () -> {
-                        BatchReply.Builder<String> reply = BatchReply.builder();
+                        BatchReply.Builder<String> reply = BatchReply.newBuilder();
                         for (long id : batch) {
                           if (id % 10 == 0) {
                             reply.failure(Status.NOT_FOUND.withDescription("no user " + id));
@@ -223,7 +223,7 @@ class BatchExecutorTest {
             BatchExecutor.perBatch(
                 batch -> {
                   sent.add(List.copyOf(batch));
-                  BatchReply.Builder<Long> reply = BatchReply.builder();
+                  BatchReply.Builder<Long> reply = BatchReply.newBuilder();
                   for (long id : batch) {
                     if (id % 2 == 0 && sent.size() == 1) {
                       reply.failure(Status.UNAVAILABLE.withDescription("try again"));
@@ -323,7 +323,7 @@ class BatchExecutorTest {
                 },
                 (String response) -> {
                   if (response.equals("deny")) {
-                    BatchReply.Builder<Long> b = BatchReply.builder();
+                    BatchReply.Builder<Long> b = BatchReply.newBuilder();
                     for (int i = 0; i < 2; i++) {
                       b.failure(Status.PERMISSION_DENIED.withDescription("no"));
                     }
@@ -687,10 +687,10 @@ class BatchExecutorTest {
 
   @Test
   void batchReplyRejectsMisuse() {
-    assertThatThrownBy(() -> BatchReply.builder().failure(Status.OK))
+    assertThatThrownBy(() -> BatchReply.newBuilder().failure(Status.OK))
         .isInstanceOf(IllegalArgumentException.class);
     BatchReply<String> reply =
-        BatchReply.<String>builder().success("a").failure(Status.ABORTED).build();
+        BatchReply.<String>newBuilder().success("a").failure(Status.ABORTED).build();
     assertThat(reply.size()).isEqualTo(2);
     assertThat(reply.failureCount()).isEqualTo(1);
     assertThatThrownBy(() -> reply.output(1)).isInstanceOf(IllegalStateException.class);

@@ -10,6 +10,7 @@ import io.switchboard.core.MethodSpec;
 import io.switchboard.core.RpcClient;
 import io.switchboard.core.ServiceBinder;
 import io.switchboard.core.ServiceSpec;
+import io.switchboard.testing.Await;
 import io.switchboard.testing.GrpcExtension;
 import io.switchboard.testing.TestServer;
 import java.io.ByteArrayInputStream;
@@ -24,11 +25,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
@@ -111,12 +114,23 @@ class BatchHandlerTest {
         .hasMessageContaining("executor: not set");
     assertThatThrownBy(() -> BatchHandler.perItem(id -> id).maxBatchSize(1001))
         .hasMessage("maxBatchSize: 1001 (expected: 1..1000)");
+
+    BatchHandler<Long, Long> larger = handler.toBuilder().maxBatchSize(20).build();
+    assertThat(larger.maxBatchSize()).isEqualTo(20);
+    assertThat(handler.maxBatchSize()).as("unchanged").isEqualTo(10);
+    assertThat(larger.handle(ids(11)).join().size()).isEqualTo(11);
+    assertThat(calls).as("the same item work").hasValue(11);
+    assertThat(larger.parallelism()).isEqualTo(BatchHandler.DEFAULT_PARALLELISM);
+    assertThat(larger.isAllOrNothing()).isFalse();
   }
 
   /** A map with transactions: begin copies it, commit swaps the copy in. */
   static final class FakeDb {
     Map<Long, String> committed = new HashMap<>();
     final AtomicInteger rollbacks = new AtomicInteger();
+
+    /** How each transaction ended, "commit" or "rollback", in order. */
+    final BlockingQueue<String> ended = new LinkedBlockingQueue<>();
 
     Transactor<Map<Long, String>> transactor() {
       return new Transactor<>() {
@@ -132,11 +146,13 @@ class BatchHandlerTest {
           synchronized (FakeDb.this) {
             committed = tx;
           }
+          ended.add("commit");
         }
 
         @Override
         public void rollback(Map<Long, String> tx) {
           rollbacks.incrementAndGet();
+          ended.add("rollback");
         }
       };
     }
@@ -174,6 +190,43 @@ class BatchHandlerTest {
     BatchReply<String> ok = update.handle(List.of(1L, 2L)).join();
     assertThat(ok.failureCount()).isZero();
     assertThat(db.committed).containsEntry(1L, "new1").containsEntry(2L, "new2");
+  }
+
+  /**
+   * The client cancels while the last item runs: the batch must be rolled back, not committed (the
+   * client sees CANCELLED and must be able to trust that nothing was applied).
+   */
+  @Test
+  void allOrNothingCancelledWhileItsLastItemRunsIsRolledBackNotCommitted() throws Exception {
+    FakeDb db = new FakeDb();
+    db.committed.put(1L, "old1");
+    db.committed.put(2L, "old2");
+    CountDownLatch lastItemRunning = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    BatchHandler<Long, String> update =
+        BatchHandler.<Map<Long, String>, Long, String>allOrNothing(
+                db.transactor(),
+                (tx, id) -> {
+                  if (id == 2L) {
+                    lastItemRunning.countDown();
+                    release.await(10, TimeUnit.SECONDS);
+                  }
+                  tx.put(id, "new" + id);
+                  return "new" + id;
+                })
+            .executor(workers(1))
+            .build();
+    try {
+      CompletableFuture<Results> response =
+          update.handle(List.of(1L, 2L), reply -> new Results(List.of()));
+      assertThat(lastItemRunning.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(response.cancel(false)).isTrue(); // what the binder does on the client's cancel
+    } finally {
+      release.countDown();
+    }
+    assertThat(db.ended.poll(10, TimeUnit.SECONDS)).isEqualTo("rollback");
+    assertThat(db.committed).containsEntry(1L, "old1").containsEntry(2L, "old2").hasSize(2);
+    assertThat(db.ended).isEmpty();
   }
 
   @Test
@@ -316,7 +369,7 @@ class BatchHandlerTest {
   }
 
   static BatchReply<Long> toReply(Results results) {
-    BatchReply.Builder<Long> b = BatchReply.builder();
+    BatchReply.Builder<Long> b = BatchReply.newBuilder();
     for (Result r : results.results()) {
       if (r.code() == 0) {
         b.success(r.value());
@@ -409,15 +462,13 @@ class BatchHandlerTest {
       // executor cancelled the RPC's own future, the binder cancelled the handler's future, and
       // that cancelled the batch's work.
       assertThat(serverSide).containsKey(1L);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (!serverSide.entrySet().stream()
-          .filter(e -> e.getKey() != 1L)
-          .allMatch(e -> e.getValue().isCancelled())) {
-        assertThat(System.nanoTime() - deadline < 0)
-            .as("server-side futures cancelled: %s", serverSide)
-            .isTrue();
-        Thread.sleep(5);
-      }
+      Await.until(
+          Duration.ofSeconds(10),
+          () ->
+              serverSide.entrySet().stream()
+                  .filter(e -> e.getKey() != 1L)
+                  .allMatch(e -> e.getValue().isCancelled()),
+          () -> "server-side futures cancelled: " + serverSide);
       serverSide.forEach(
           (id, f) -> {
             CompletableFuture<?> work = ((BatchHandler.LinkedFuture<?>) f).source();
@@ -439,6 +490,7 @@ class BatchHandlerTest {
     CountDownLatch started = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     AtomicInteger ran = new AtomicInteger();
+    ExecutorService worker = workers(1);
     BatchHandler<Long, Long> handler =
         BatchHandler.<Long, Long>perItem(
                 id -> {
@@ -447,7 +499,7 @@ class BatchHandlerTest {
                   release.await(10, TimeUnit.SECONDS);
                   return id;
                 })
-            .executor(workers(1))
+            .executor(worker)
             .parallelism(1)
             .build();
     try {
@@ -457,8 +509,10 @@ class BatchHandlerTest {
       CompletableFuture<?> work = ((BatchHandler.LinkedFuture<?>) response).source();
       assertThat(work).isCancelled();
       release.countDown();
-      // Items not yet started do not run once the work is cancelled.
-      Thread.sleep(100);
+      // Items not yet started do not run once the work is cancelled. The one worker thread runs
+      // tasks in order: once a task submitted now has run, the batch's worker has returned (had it
+      // gone on, the four items left would have run by then: nothing holds them any more).
+      worker.submit(() -> {}).get(10, TimeUnit.SECONDS);
       assertThat(ran).hasValue(1);
     } finally {
       release.countDown();

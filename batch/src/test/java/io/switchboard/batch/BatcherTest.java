@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.switchboard.testing.Await;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -126,7 +127,7 @@ class BatcherTest {
               if (elements.contains(99L)) {
                 return CompletableFuture.completedFuture(BatchReply.of(List.of()));
               }
-              BatchReply.Builder<Long> reply = BatchReply.builder();
+              BatchReply.Builder<Long> reply = BatchReply.newBuilder();
               elements.forEach(
                   e -> {
                     if (e % 2 == 0) {
@@ -210,16 +211,11 @@ class BatcherTest {
             });
     // Wait until the add is parked waiting for room (not merely started), so close() meets a
     // waiter.
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (true) {
-      Thread t = producer.get();
-      Thread.State state = t == null ? null : t.getState();
-      if (state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING) {
-        break;
-      }
-      assertThat(System.nanoTime() - deadline < 0).as("the add never waited for room").isTrue();
-      Thread.sleep(1);
-    }
+    Await.until(
+        Duration.ofSeconds(10),
+        "the add waiting for room",
+        () -> producer.get() == null ? null : producer.get().getState(),
+        state -> state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING);
     // The waiting add first flushed the partial batch, so what it waits for is on its way.
     assertThat(flushed).containsExactly(List.of(0L, 1L, 2L, 3L, 4L), List.of(5L, 6L, 7L));
     assertThat(blocked).isNotDone();
