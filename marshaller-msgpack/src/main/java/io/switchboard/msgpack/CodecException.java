@@ -4,10 +4,16 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.switchboard.core.ErrorMapper;
 import java.time.DateTimeException;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.msgpack.core.MessageInsufficientBufferException;
 import org.msgpack.core.MessageIntegerOverflowException;
+import org.msgpack.core.MessageNeverUsedFormatException;
+import org.msgpack.core.MessagePackException;
 import org.msgpack.core.MessageSizeException;
 import org.msgpack.core.MessageTypeException;
+import org.msgpack.value.ValueType;
 
 /**
  * A failure to encode or decode a value, with the field path where it happened. Unwinding codecs
@@ -17,16 +23,44 @@ import org.msgpack.core.MessageTypeException;
 final class CodecException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
+  /** msgpack-core's wording of a wrong type: "Expected String, but got Integer (05)". */
+  private static final Pattern WRONG_TYPE =
+      Pattern.compile("Expected (\\w+), but got (\\w+) \\(([0-9a-fA-F]{2})\\)");
+
+  /** msgpack-core's wording of a wrong extension type (a timestamp is extension type -1). */
+  private static final Pattern WRONG_EXTENSION =
+      Pattern.compile(
+          "Expected extension type (\\w+) \\((-?\\d+)\\), but got extension type (-?\\d+)");
+
   private final StringBuilder path = new StringBuilder();
+  private final boolean overBudget;
   private String innermostType;
   private String innermostField;
 
   CodecException(String problem) {
-    super(problem, null, false, false);
+    this(problem, null, false);
   }
 
   CodecException(String problem, Throwable cause) {
+    this(problem, cause, false);
+  }
+
+  private CodecException(String problem, Throwable cause, boolean overBudget) {
     super(problem, cause, false, false);
+    this.overBudget = overBudget;
+  }
+
+  /**
+   * Returns the failure of a message over {@link MessagePackSettings#maxElementsPerMessage()}: a
+   * resource the sender asked too much of, {@code RESOURCE_EXHAUSTED}, not malformed input.
+   */
+  static CodecException overBudget(String problem) {
+    return new CodecException(problem, null, true);
+  }
+
+  /** Whether this is a message over its budget ({@link #overBudget}). */
+  boolean isOverBudget() {
+    return overBudget;
   }
 
   /** Returns the exception for a failure thrown by msgpack-core, a codec or user code. */
@@ -37,19 +71,79 @@ final class CodecException extends RuntimeException {
     if (t instanceof MessageInsufficientBufferException) {
       return new CodecException("truncated: the message ends inside a value", t);
     }
-    if (t instanceof MessageIntegerOverflowException) {
-      return new CodecException("integer out of range: " + t.getMessage(), t);
+    if (t instanceof MessageIntegerOverflowException e) {
+      return new CodecException("integer " + e.getBigInteger() + " out of range", t);
     }
     if (t instanceof MessageSizeException e) {
       return new CodecException("declared length " + e.getSize() + " exceeds 2^31-1", t);
     }
+    if (t instanceof MessageNeverUsedFormatException) {
+      return new CodecException("the byte 0xc1, which MessagePack never uses", t);
+    }
     if (t instanceof MessageTypeException) {
-      return new CodecException("wrong type: " + t.getMessage(), t);
+      return new CodecException("wrong type: " + plainWords(t.getMessage()), t);
+    }
+    if (t instanceof MessagePackException) {
+      // Never msgpack-core's class names: its message, in its own words, is all a peer can use.
+      return new CodecException("malformed MessagePack: " + t.getMessage(), t);
     }
     if (t instanceof DateTimeException || t instanceof ArithmeticException) {
       return new CodecException("value out of range: " + t.getMessage(), t);
     }
     return new CodecException(t.getClass().getSimpleName() + ": " + t.getMessage(), t);
+  }
+
+  /**
+   * Rephrases msgpack-core's "Expected String, but got Integer (05)" as "expected a string (str),
+   * got an integer (format byte 0x05)".
+   */
+  static String plainWords(String message) {
+    if (message == null) {
+      return "a value of another type";
+    }
+    Matcher m = WRONG_TYPE.matcher(message);
+    if (m.matches()) {
+      return "expected "
+          + article(m.group(1))
+          + ", got "
+          + article(m.group(2))
+          + " (format byte 0x"
+          + m.group(3).toLowerCase(Locale.ROOT)
+          + ")";
+    }
+    Matcher e = WRONG_EXTENSION.matcher(message);
+    if (e.matches()) {
+      return "expected "
+          + article(e.group(1))
+          + " (extension type "
+          + e.group(2)
+          + "), got extension type "
+          + e.group(3);
+    }
+    return message;
+  }
+
+  /** A MessagePack value type in words with an article, e.g. "a string (str)". */
+  static String words(ValueType type) {
+    String name = type.name();
+    return article(name.charAt(0) + name.substring(1).toLowerCase(Locale.ROOT));
+  }
+
+  /** A MessagePack type as msgpack-core names it, in words with an article. */
+  private static String article(String type) {
+    return switch (type) {
+      case "Integer" -> "an integer";
+      case "Float" -> "a float";
+      case "Boolean" -> "a boolean";
+      case "Nil" -> "nil";
+      case "String" -> "a string (str)";
+      case "Binary" -> "a binary (bin)";
+      case "Array" -> "an array";
+      case "Map" -> "a map";
+      case "Ext", "Extension" -> "an extension value";
+      case "Timestamp" -> "a timestamp";
+      default -> type.toLowerCase(Locale.ROOT);
+    };
   }
 
   /**

@@ -55,7 +55,7 @@ final class EnumCodec extends Codec<Object> {
 
   @Override
   Object read(MessagePackReader in) throws IOException {
-    if (in.nextFormat().getValueType() == ValueType.STRING) {
+    if (in.valueType() == ValueType.STRING) {
       return byName.get(in.readString());
     }
     long index = in.readLong();

@@ -38,15 +38,17 @@ import org.msgpack.core.buffer.MessageBufferInput;
  *
  * <p><b>Failures.</b> {@link #parse} throws {@link StatusRuntimeException} with {@link
  * Status.Code#INVALID_ARGUMENT} for any message that is not a valid encoding of the type or exceeds
- * a {@linkplain MessagePackSettings limit}; the description names the type, the field, its path and
- * the problem, e.g. {@code "cannot decode com.example.Users$User: field User.name at name: wrong
- * type: Expected String, but got Integer (05)"} (the top-level type by its {@linkplain
- * Class#getTypeName() type name}), cut to {@link
- * io.switchboard.core.ErrorMapper#MAX_DESCRIPTION_LENGTH} characters. On a server, grpc closes that
- * call with the status and keeps serving others; on a client, grpc cancels the call with {@code
- * CANCELLED} and this status as cause. {@link #stream} throws {@link StatusRuntimeException} with
- * {@link Status.Code#INTERNAL} when a value cannot be encoded (nesting beyond {@link
- * MessagePackSettings#maxDepth()}, such as a cycle; an accessor or a registered codec that throws).
+ * a {@linkplain MessagePackSettings limit} ({@link Status.Code#RESOURCE_EXHAUSTED} for a message
+ * over its {@linkplain MessagePackSettings#maxElementsPerMessage() budget of values}); the
+ * description names the type, the field, its path and the problem, e.g. {@code "cannot decode
+ * com.example.Users$User: field User.name at name: wrong type: expected a string (str), got an
+ * integer (format byte 0x05)"} (the top-level type by its {@linkplain Class#getTypeName() type
+ * name}), cut to {@link io.switchboard.core.ErrorMapper#MAX_DESCRIPTION_LENGTH} characters. On a
+ * server, grpc closes that call with the status and keeps serving others; on a client, grpc cancels
+ * the call with {@code CANCELLED} and this status as cause. {@link #stream} throws {@link
+ * StatusRuntimeException} with {@link Status.Code#INTERNAL} when a value cannot be encoded (nesting
+ * beyond {@link MessagePackSettings#maxDepth()}, such as a cycle; an accessor or a registered codec
+ * that throws).
  *
  * @param <T> the message type
  */
@@ -181,7 +183,8 @@ public final class MessagePackMarshaller<T> implements MethodDescriptor.Marshall
    *
    * @throws NullPointerException if the array is null
    * @throws StatusRuntimeException with {@code INVALID_ARGUMENT} if the bytes are not one valid
-   *     encoding of the type within the limits
+   *     encoding of the type within the limits, {@code RESOURCE_EXHAUSTED} if they hold more values
+   *     than {@link MessagePackSettings#maxElementsPerMessage()}
    */
   public T decode(byte[] bytes) {
     Objects.requireNonNull(bytes, "bytes");
@@ -212,7 +215,9 @@ public final class MessagePackMarshaller<T> implements MethodDescriptor.Marshall
    * message, for one) are read into an array of at most {@code maxMessageBytes}.
    *
    * @throws StatusRuntimeException with {@code INVALID_ARGUMENT} if the bytes are not one valid
-   *     encoding of the type within the limits, or {@code INTERNAL} if the stream fails to read
+   *     encoding of the type within the limits, {@code RESOURCE_EXHAUSTED} if they hold more values
+   *     than {@link MessagePackSettings#maxElementsPerMessage()}, or {@code INTERNAL} if the stream
+   *     fails to read
    */
   @Override
   public T parse(InputStream stream) {
@@ -299,7 +304,11 @@ public final class MessagePackMarshaller<T> implements MethodDescriptor.Marshall
       }
       return value;
     } catch (IOException | RuntimeException e) {
-      throw CodecException.of(e).toStatus(Status.INVALID_ARGUMENT, "cannot decode", typeName);
+      CodecException failure = CodecException.of(e);
+      throw failure.toStatus(
+          failure.isOverBudget() ? Status.RESOURCE_EXHAUSTED : Status.INVALID_ARGUMENT,
+          "cannot decode",
+          typeName);
     }
   }
 

@@ -23,7 +23,9 @@ public final class MessagePackReader {
   private final int maxCollectionSize;
   private final int maxStringBytes;
   private final int maxBinaryBytes;
+  private final int maxElements;
   private int depth;
+  private long elements; // declared by the array and map headers read so far
 
   MessagePackReader(MessageUnpacker unpacker, long size, MessagePackSettings settings) {
     this.unpacker = unpacker;
@@ -32,6 +34,7 @@ public final class MessagePackReader {
     this.maxCollectionSize = settings.maxCollectionSize();
     this.maxStringBytes = settings.maxStringBytes();
     this.maxBinaryBytes = settings.maxBinaryBytes();
+    this.maxElements = settings.maxElementsPerMessage();
   }
 
   /**
@@ -68,21 +71,47 @@ public final class MessagePackReader {
   }
 
   /**
-   * Reads an integer that fits in an {@code int}.
+   * Reads an integer that fits in an {@code int}, in any integer format, or a float (32 or 64) that
+   * holds an exact whole number in range (JavaScript encoders write large integral numbers as
+   * float64).
    *
    * @throws IOException passed on from msgpack-core
    */
   public int readInt() throws IOException {
+    if (nextIsFloat()) {
+      return (int)
+          wholeNumber(unpacker.unpackDouble(), "an int", Integer.MIN_VALUE, Integer.MAX_VALUE);
+    }
     return unpacker.unpackInt();
   }
 
   /**
-   * Reads an integer that fits in a {@code long}.
+   * Reads an integer that fits in a {@code long}, in any integer format, or a float (32 or 64) that
+   * holds an exact whole number in range.
    *
    * @throws IOException passed on from msgpack-core
    */
   public long readLong() throws IOException {
+    if (nextIsFloat()) {
+      return wholeNumber(unpacker.unpackDouble(), "a long", Long.MIN_VALUE, Long.MAX_VALUE);
+    }
     return unpacker.unpackLong();
+  }
+
+  private boolean nextIsFloat() throws IOException {
+    return valueType() == ValueType.FLOAT;
+  }
+
+  /** Returns a float's value as an integer if it is an exact whole number within min..max. */
+  private static long wholeNumber(double d, String type, long min, long max) {
+    if (d != Math.rint(d) || Double.isInfinite(d)) { // NaN too
+      throw new CodecException("float " + d + " is not a whole number (expected: " + type + ")");
+    }
+    // (double) Long.MAX_VALUE is 2^63, itself out of range; min is exact as a double.
+    if (d < min || (max == Long.MAX_VALUE ? d >= 0x1p63 : d > max)) {
+      throw new CodecException("integer " + d + " out of range of " + type);
+    }
+    return (long) d;
   }
 
   /**
@@ -123,9 +152,31 @@ public final class MessagePackReader {
    * @throws IOException passed on from msgpack-core
    */
   public byte[] readBinary() throws IOException {
-    int length = unpacker.unpackBinaryHeader();
+    int length = readBinaryHeader();
     checkLength("binary", length, maxBinaryBytes, "maxBinaryBytes");
     return unpacker.readPayload(length);
+  }
+
+  /**
+   * Reads a bin header; a str is refused, as WIRE-FORMAT.md says (msgpack-core's own {@code
+   * unpackBinaryHeader} takes a fixstr as bin whatever its settings).
+   */
+  int readBinaryHeader() throws IOException {
+    ValueType type = valueType();
+    if (type != ValueType.BINARY) {
+      throw new CodecException(
+          "wrong type: expected a binary (bin), got " + CodecException.words(type));
+    }
+    return unpacker.unpackBinaryHeader();
+  }
+
+  /** Returns the type of the next value without consuming it; the byte 0xc1 is refused. */
+  ValueType valueType() throws IOException {
+    MessageFormat format = unpacker.getNextFormat();
+    if (format == MessageFormat.NEVER_USED) {
+      throw new CodecException("the byte 0xc1, which MessagePack never uses");
+    }
+    return format.getValueType();
   }
 
   /**
@@ -173,17 +224,33 @@ public final class MessagePackReader {
   }
 
   /**
-   * Skips the next value, however nested, without allocating for it.
+   * Skips the next value without allocating for it, under the same limits as a value that is read:
+   * its arrays and maps count towards {@code maxDepth}, {@code maxCollectionSize} and {@code
+   * maxElementsPerMessage}.
    *
    * @throws IOException passed on from msgpack-core
    */
   public void skipValue() throws IOException {
-    unpacker.skipValue();
-  }
-
-  /** Returns the format of the next value without consuming it. */
-  MessageFormat nextFormat() throws IOException {
-    return unpacker.getNextFormat();
+    switch (valueType()) {
+      case ARRAY -> {
+        int n = readArrayHeader();
+        enter();
+        for (int i = 0; i < n; i++) {
+          skipValue();
+        }
+        exit();
+      }
+      case MAP -> {
+        int n = readMapHeader();
+        enter();
+        for (int i = 0; i < n; i++) {
+          skipValue();
+          skipValue();
+        }
+        exit();
+      }
+      default -> unpacker.skipValue(); // one scalar, str, bin or extension value
+    }
   }
 
   /** Enters a nested value; fails past {@code maxDepth}. */
@@ -231,6 +298,17 @@ public final class MessagePackReader {
               + " elements cannot fit in the "
               + remaining
               + " bytes that remain");
+    }
+    // Every element of an array, and every key and value of a map, is a value of the message: as
+    // many values as the bytes each takes at least. Counted once the bytes are known to be there,
+    // so that only a real (not a truncated) message is ever over its budget.
+    elements += (long) count * minBytesEach;
+    if (elements > maxElements) {
+      throw CodecException.overBudget(
+          "more than "
+              + maxElements
+              + " values in one message exceeds maxElementsPerMessage "
+              + maxElements);
     }
   }
 }

@@ -7,8 +7,8 @@ import java.util.Objects;
  * #newBuilder()}, varied with {@link #toBuilder()}.
  *
  * <p>The limits bound what a hostile or broken peer can make the decoder do: a message that exceeds
- * one is rejected with {@code INVALID_ARGUMENT} before anything proportional to the offending size
- * is allocated.
+ * one is rejected with {@code INVALID_ARGUMENT} ({@code RESOURCE_EXHAUSTED} for {@link
+ * #maxElementsPerMessage()}) before anything proportional to the offending size is allocated.
  */
 public final class MessagePackSettings {
   /**
@@ -36,6 +36,15 @@ public final class MessagePackSettings {
    */
   public static final int DEFAULT_MAX_POOLED_BUFFER_BYTES = 64 * 1024;
 
+  /**
+   * Default {@link #maxElementsPerMessage()}: 2,097,152 (2^21) values. Per-collection limits alone
+   * let a valid 4 MiB message of one-byte values decode into about 4 million objects (about 29
+   * bytes of heap per wire byte); this halves that worst case, and is twice {@link
+   * #DEFAULT_MAX_COLLECTION_SIZE} so that a message holding one collection of the largest size
+   * still decodes.
+   */
+  public static final int DEFAULT_MAX_ELEMENTS_PER_MESSAGE = 2 * 1024 * 1024;
+
   private static final int UNSET = -1;
   private static final MessagePackSettings DEFAULTS = newBuilder().build();
 
@@ -43,6 +52,7 @@ public final class MessagePackSettings {
   private final int maxDepth;
   private final int maxMessageBytes;
   private final int maxCollectionSize;
+  private final int maxElementsPerMessage;
   private final int maxStringBytes;
   private final int maxBinaryBytes;
   private final int maxPooledBufferBytes;
@@ -53,6 +63,7 @@ public final class MessagePackSettings {
     this.maxDepth = b.maxDepth;
     this.maxMessageBytes = b.maxMessageBytes;
     this.maxCollectionSize = b.maxCollectionSize;
+    this.maxElementsPerMessage = b.maxElementsPerMessage;
     this.maxStringBytes = b.maxStringBytes == UNSET ? b.maxMessageBytes : b.maxStringBytes;
     this.maxBinaryBytes = b.maxBinaryBytes == UNSET ? b.maxMessageBytes : b.maxBinaryBytes;
     this.maxPooledBufferBytes = b.maxPooledBufferBytes;
@@ -99,6 +110,17 @@ public final class MessagePackSettings {
   }
 
   /**
+   * The budget of one message: the most values it may hold in all, counted as every element of
+   * every array (records in the array shape included) and every key and value of every map, skipped
+   * values included. A message beyond it is rejected with {@code RESOURCE_EXHAUSTED} as soon as a
+   * header declares more, before those values are decoded: it bounds the objects (and heap) one
+   * message can make the decoder build, which the per-collection limit does not.
+   */
+  public int maxElementsPerMessage() {
+    return maxElementsPerMessage;
+  }
+
+  /**
    * The longest decoded string, in UTF-8 bytes; unless set, equal to {@link #maxMessageBytes()}
    * (the message limit already bounds it; set it lower to reject oversize text early).
    */
@@ -134,6 +156,8 @@ public final class MessagePackSettings {
         + maxMessageBytes
         + ", maxCollectionSize="
         + maxCollectionSize
+        + ", maxElementsPerMessage="
+        + maxElementsPerMessage
         + ", maxStringBytes="
         + maxStringBytes
         + ", maxBinaryBytes="
@@ -151,6 +175,7 @@ public final class MessagePackSettings {
     private int maxDepth = DEFAULT_MAX_DEPTH;
     private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
     private int maxCollectionSize = DEFAULT_MAX_COLLECTION_SIZE;
+    private int maxElementsPerMessage = DEFAULT_MAX_ELEMENTS_PER_MESSAGE;
     private int maxStringBytes = UNSET;
     private int maxBinaryBytes = UNSET;
     private int maxPooledBufferBytes = DEFAULT_MAX_POOLED_BUFFER_BYTES;
@@ -163,6 +188,7 @@ public final class MessagePackSettings {
       this.maxDepth = s.maxDepth;
       this.maxMessageBytes = s.maxMessageBytes;
       this.maxCollectionSize = s.maxCollectionSize;
+      this.maxElementsPerMessage = s.maxElementsPerMessage;
       // A limit equal to the message limit follows it, as when it was never set.
       this.maxStringBytes = s.maxStringBytes == s.maxMessageBytes ? UNSET : s.maxStringBytes;
       this.maxBinaryBytes = s.maxBinaryBytes == s.maxMessageBytes ? UNSET : s.maxBinaryBytes;
@@ -208,6 +234,18 @@ public final class MessagePackSettings {
     public Builder maxCollectionSize(int maxCollectionSize) {
       this.maxCollectionSize =
           checkRange("maxCollectionSize", maxCollectionSize, 0, Integer.MAX_VALUE);
+      return this;
+    }
+
+    /**
+     * Sets the most values one message may hold in all (see {@link
+     * MessagePackSettings#maxElementsPerMessage()}).
+     *
+     * @throws IllegalArgumentException if not {@code > 0}
+     */
+    public Builder maxElementsPerMessage(int maxElementsPerMessage) {
+      this.maxElementsPerMessage =
+          checkRange("maxElementsPerMessage", maxElementsPerMessage, 1, Integer.MAX_VALUE);
       return this;
     }
 

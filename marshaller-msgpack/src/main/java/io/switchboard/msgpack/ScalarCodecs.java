@@ -367,7 +367,7 @@ final class ScalarCodecs {
 
     @Override
     UUID read(MessagePackReader in) throws IOException {
-      int length = in.unpacker().unpackBinaryHeader();
+      int length = in.readBinaryHeader();
       if (length != 16) {
         throw new CodecException("uuid of " + length + " bytes (expected: bin 16)");
       }

@@ -183,6 +183,65 @@ class NettyEndToEndTest {
         .isEqualTo(older(cid));
   }
 
+  /** Lists of small numbers: a dense message is millions of values in a few bytes each. */
+  record Numbers(List<List<Integer>> lists) {}
+
+  private static final MessagePackMarshaller<Numbers> NUMBERS =
+      MessagePackMarshaller.of(Numbers.class);
+  private static final MethodSpec<Numbers, Numbers> COUNT =
+      SERVICE.unary("Count", NUMBERS, NUMBERS);
+
+  @Test
+  void aDenseMessageOverTheDefaultBudgetIsRefusedAndTheServerKeepsServing() throws Exception {
+    TestServer server =
+        grpc.nettyServer(
+            ServiceBinder.forService(SERVICE)
+                .unary(ECHO, NettyEndToEndTest::older)
+                .unary(COUNT, n -> new Numbers(List.of(List.of(n.lists().size()))))
+                .build());
+    ManagedChannel channel = server.newChannel();
+
+    // [[[0 x 1M], [0 x 1M], [0 x 1M]]]: 3 MiB, valid and within every per-collection limit, but
+    // 3 * 2^20 + 4 values: over the default budget of 2^21 values per message.
+    int each = MessagePackSettings.DEFAULT_MAX_COLLECTION_SIZE;
+    java.io.ByteArrayOutputStream dense = new java.io.ByteArrayOutputStream(3 * each + 32);
+    dense.write(0x91);
+    dense.write(0x93);
+    for (int list = 0; list < 3; list++) {
+      dense.write(0xdd); // array32
+      dense.write(java.nio.ByteBuffer.allocate(4).putInt(each).array());
+      dense.write(new byte[each]); // each element the positive fixint 0
+    }
+    byte[] bytes = dense.toByteArray();
+    assertThat(bytes.length).isLessThan(MessagePackSettings.DEFAULT_MAX_MESSAGE_BYTES);
+    assertThatThrownBy(
+            () ->
+                ClientCalls.blockingUnaryCall(
+                    channel, raw(COUNT.descriptor()), callOptions(), bytes))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+              assertThat(e.getStatus().getDescription())
+                  .startsWith("cannot decode io.switchboard.msgpack.NettyEndToEndTest$Numbers")
+                  .endsWith(
+                      "more than 2097152 values in one message exceeds maxElementsPerMessage"
+                          + " 2097152");
+            });
+
+    // Within the budget (1 + 2 + 2 * (2^20 - 2) = 2^21 - 1 values) it decodes; other calls go on.
+    RpcClient client = RpcClient.create(channel);
+    List<Integer> million = java.util.Collections.nCopies(each - 2, 0);
+    assertThat(
+            client
+                .unary(COUNT, new Numbers(List.of(million, million)))
+                .get(TIMEOUT_SECONDS, TimeUnit.SECONDS))
+        .isEqualTo(new Numbers(List.of(List.of(2))));
+    User ann = new User(1, "ann", "ann@example.com", 41, true);
+    assertThat(client.unary(ECHO, ann).get(TIMEOUT_SECONDS, TimeUnit.SECONDS))
+        .isEqualTo(older(ann));
+  }
+
   private static CallOptions callOptions() {
     return CallOptions.DEFAULT.withDeadlineAfter(TIMEOUT_SECONDS, TimeUnit.SECONDS);
   }
