@@ -15,6 +15,8 @@ import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +33,12 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>the status of a {@link StatusRuntimeException} the marshaller threw, with its trailers;
  *   <li>{@code INVALID_ARGUMENT} naming the method and the exception for any other runtime
- *       exception (a marshaller fails on bytes it cannot read; that is bad input).
+ *       exception (a marshaller fails on bytes it cannot read; that is bad input);
+ *   <li>for an {@link Error} (which grpc-java too would answer with {@code UNKNOWN}): {@code
+ *       RESOURCE_EXHAUSTED} for {@link OutOfMemoryError} and {@link StackOverflowError} (the
+ *       request asked more of the server than it has), {@code INTERNAL} naming the method and the
+ *       error for any other, e.g. an {@code AssertionError} in a hand-written codec; logged as a
+ *       warning.
  * </ul>
  *
  * <p>The wrapped definition keeps the service's name and schema descriptor (so server reflection
@@ -50,6 +57,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class RequestParseErrors {
   private static final Logger logger = LoggerFactory.getLogger(RequestParseErrors.class);
+
+  /**
+   * One warning a minute for an {@link Error} thrown while parsing: a client that can trigger one
+   * must not be able to flood the log with stack traces (the calls are answered either way).
+   */
+  private static final Throttle ERROR_LOG = new Throttle(TimeUnit.MINUTES.toNanos(1));
 
   private RequestParseErrors() {}
 
@@ -152,11 +165,25 @@ public final class RequestParseErrors {
             null,
             e);
         return;
+      } catch (Error e) {
+        // grpc-java would answer UNKNOWN and log the stack trace per call; the client gets a
+        // precise status and the server a warning. The call is over either way; other calls go on.
+        Status status = parseError(method.getFullMethodName(), e);
+        if (ERROR_LOG.tryAcquire()) {
+          logger.warn(
+              "{}: request parsing threw {}; answered {} (logged at most once a minute)",
+              method.getFullMethodName(),
+              e.toString(),
+              status.getCode(),
+              e);
+        }
+        fail(status, null, e);
+        return;
       }
       delegate.onMessage(request);
     }
 
-    private void fail(Status status, Metadata trailers, RuntimeException cause) {
+    private void fail(Status status, Metadata trailers, Throwable cause) {
       failed = true;
       logger.debug(
           "{}: request failed to parse: {} {}",
@@ -193,6 +220,29 @@ public final class RequestParseErrors {
   }
 
   /**
+   * Returns the status of an {@link Error} thrown while a request of {@code method} was parsed:
+   * {@code RESOURCE_EXHAUSTED} when the server ran out of memory or stack for it (the request asked
+   * too much of it), {@code INTERNAL} for any other (a marshaller's bug: not the client's fault).
+   */
+  static Status parseError(String method, Error e) {
+    Status status =
+        e instanceof OutOfMemoryError || e instanceof StackOverflowError
+            ? Status.RESOURCE_EXHAUSTED
+            : Status.INTERNAL;
+    String what =
+        e instanceof OutOfMemoryError
+            ? "the server ran out of memory parsing the request for "
+            : e instanceof StackOverflowError
+                ? "the request for " + method + " is nested too deeply for the server's stack"
+                : "the server failed to parse the request for ";
+    String description =
+        e instanceof StackOverflowError
+            ? what
+            : what + method + ": " + e.getClass().getSimpleName() + ": " + e.getMessage();
+    return status.withDescription(Descriptions.cap(description)).withCause(e);
+  }
+
+  /**
    * Returns the marshaller that parses the requests of a server method: for a method wrapped by
    * {@link #preserve}, the original one (its descriptor carries a raw-stream marshaller); else the
    * descriptor's own. Lets a server-side tool, such as a schema reflection service, see what the
@@ -205,6 +255,22 @@ public final class RequestParseErrors {
     return method.getRequestMarshaller() instanceof RawStream raw
         ? raw.original
         : method.getRequestMarshaller();
+  }
+
+  /** Lets one event through per interval. Thread-safe. */
+  private static final class Throttle {
+    private final long intervalNanos;
+    private final AtomicLong next = new AtomicLong(System.nanoTime());
+
+    Throttle(long intervalNanos) {
+      this.intervalNanos = intervalNanos;
+    }
+
+    boolean tryAcquire() {
+      long now = System.nanoTime();
+      long due = next.get();
+      return now - due >= 0 && next.compareAndSet(due, now + intervalNanos);
+    }
   }
 
   /**

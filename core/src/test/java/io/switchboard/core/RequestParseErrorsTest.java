@@ -22,7 +22,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A request the server's marshaller rejects gets the marshaller's status, not UNKNOWN. */
 class RequestParseErrorsTest {
-  /** Server side: rejects "!..." with a status and "?..." with a plain exception. */
+  /**
+   * Server side: rejects "!..." with a status and "?..." with a plain exception; throws an Error
+   * for "#assert", "#oom" and "#deep".
+   */
   static final Marshaller<String> STRICT =
       new Marshaller<>() {
         @Override
@@ -41,7 +44,14 @@ class RequestParseErrorsTest {
           if (s.startsWith("?")) {
             throw new IllegalStateException("cannot read " + s);
           }
-          return s;
+          switch (s) {
+            case "#assert" -> throw new AssertionError("codec invariant broken");
+            case "#oom" -> throw new OutOfMemoryError("Java heap space");
+            case "#deep" -> throw new StackOverflowError();
+            default -> {
+              return s;
+            }
+          }
         }
       };
 
@@ -119,6 +129,37 @@ class RequestParseErrorsTest {
     assertThat(handled).hasValue(0);
     assertThat(client.unary(RAW_ECHO, "fine").get(30, TimeUnit.SECONDS)).isEqualTo("fine");
     assertThat(handled).hasValue(1);
+  }
+
+  @Test
+  void anErrorWhileParsingGetsAPreciseStatusNeverUnknown() throws Exception {
+    RpcClient client = client(binderService());
+
+    Status assertion = failure(client.unary(RAW_ECHO, "#assert"));
+    assertThat(assertion.getCode()).isEqualTo(Status.Code.INTERNAL);
+    assertThat(assertion.getDescription())
+        .isEqualTo(
+            "the server failed to parse the request for test.Parse/Echo:"
+                + " AssertionError: codec invariant broken");
+
+    Status memory = failure(client.unary(RAW_ECHO, "#oom"));
+    assertThat(memory.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(memory.getDescription())
+        .isEqualTo(
+            "the server ran out of memory parsing the request for test.Parse/Echo:"
+                + " OutOfMemoryError: Java heap space");
+
+    Status stack = failure(client.unary(RAW_ECHO, "#deep"));
+    assertThat(stack.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(stack.getDescription())
+        .isEqualTo("the request for test.Parse/Echo is nested too deeply for the server's stack");
+
+    // In a stream too; and the server goes on serving.
+    RecordingObserver<String> bad = new RecordingObserver<>();
+    client.bidiStreaming(RAW_CHAT, bad).onNext("#assert");
+    assertThat(Status.fromThrowable(bad.awaitError()).getCode()).isEqualTo(Status.Code.INTERNAL);
+    assertThat(handled).hasValue(0);
+    assertThat(client.unary(RAW_ECHO, "fine").get(30, TimeUnit.SECONDS)).isEqualTo("fine");
   }
 
   @Test
