@@ -303,13 +303,11 @@ public final class BatchExecutor<I, O> implements AutoCloseable {
   private CompletableFuture<Object> start(
       InputReader<I> reader, ResultLedger<I, O> ledger, Consumer<? super BatchProgress> progress) {
     Limiter limiter = settings.concurrency().newLimiter();
-    long startNanos = System.nanoTime();
     if (progress != null) {
-      ledger.reportingProgress(progress, limiter, startNanos);
+      ledger.reportingProgress(progress, limiter, System.nanoTime());
     }
     ledger.metered(metrics);
-    BatchRun<I, O> run =
-        new BatchRun<>(shared, limiter, reader, ledger, Context.current(), startNanos);
+    BatchRun<I, O> run = new BatchRun<>(shared, limiter, reader, ledger, Context.current());
     synchronized (this) {
       if (closed) {
         throw new IllegalStateException("BatchExecutor is closed (expected: execute before close)");

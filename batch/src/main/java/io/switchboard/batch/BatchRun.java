@@ -77,8 +77,9 @@ final class BatchRun<I, O> {
   private final Set<Batch<I, O>> running = ConcurrentHashMap.newKeySet();
   private final AtomicReference<Status> stopReason = new AtomicReference<>();
   private final AtomicBoolean finished = new AtomicBoolean();
-  private final long startNanos;
-  private final long deadlineNanos;
+  // Set by start(): the run's clock origin, from which its deadline counts.
+  private volatile long startNanos;
+  private volatile long deadlineNanos;
   private final boolean hasDeadline;
   private volatile ScheduledFuture<?> deadlineTimer;
 
@@ -91,15 +92,13 @@ final class BatchRun<I, O> {
    * @param ledger where the run's results go
    * @param context the caller's context: every call is made in it, and its cancellation stops the
    *     run
-   * @param startNanos when the run starts ({@link System#nanoTime()})
    */
   BatchRun(
       Shared<I, O> shared,
       Limiter limiter,
       InputReader<I> reader,
       ResultLedger<I, O> ledger,
-      Context context,
-      long startNanos) {
+      Context context) {
     this.settings = shared.settings();
     this.shape = shared.shape();
     this.timer = shared.timer();
@@ -112,15 +111,14 @@ final class BatchRun<I, O> {
     this.reader = reader;
     this.ledger = ledger;
     this.context = context;
-    this.startNanos = startNanos;
-    Duration deadline = settings.deadline().orElse(null);
-    this.hasDeadline = deadline != null;
-    this.deadlineNanos = hasDeadline ? startNanos + deadline.toNanos() : 0;
+    this.hasDeadline = settings.deadline().isPresent();
   }
 
   void start() {
+    startNanos = System.nanoTime();
     Duration deadline = settings.deadline().orElse(null);
     if (deadline != null) {
+      deadlineNanos = startNanos + deadline.toNanos();
       try {
         deadlineTimer =
             timer.schedule(
