@@ -1,5 +1,6 @@
 package io.switchboard.batch;
 
+import io.grpc.Context;
 import io.grpc.Status;
 import io.switchboard.core.internal.DaemonThreadFactory;
 import java.util.ArrayList;
@@ -67,6 +68,16 @@ import java.util.function.Function;
  * fails that call's items (a thrown {@code StatusRuntimeException} with its status, anything else
  * with {@code UNKNOWN}).
  *
+ * <p><b>Context</b>: every call of a run is made in the {@link io.grpc.Context} that was current
+ * when {@code execute} was called, whichever thread starts it, so what that context carries (a
+ * trace context, a deadline, values of the caller's own keys) reaches every call. Cancelling that
+ * context stops the run like cancelling its future (the status is {@code CANCELLED}, or {@code
+ * DEADLINE_EXCEEDED} when its deadline passed).
+ *
+ * <p><b>Metrics</b>: with {@link BatchSettings.Builder#metrics} set, the executor reports items by
+ * outcome and status code, batches, attempts and retries, calls in flight, the concurrency limit
+ * and run durations (the README's metrics table).
+ *
  * <p>Thread-safe: several runs may go on at once, each with its own concurrency limit.
  *
  * @param <I> the input type (used as a hash key when de-duplicating)
@@ -81,12 +92,16 @@ public final class BatchExecutor<I, O> implements AutoCloseable {
   private final CallShape<I, O> shape;
   private final ScheduledThreadPoolExecutor timer;
   private final Set<BatchRun<I, O>> runs = ConcurrentHashMap.newKeySet();
+  private final BatchMetrics metrics;
+  private final BatchRun.Shared<I, O> shared;
   private boolean closed;
 
   private BatchExecutor(BatchSettings settings, CallShape<I, O> shape) {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.shape = shape;
     this.timer = Timers.newTimer(TIMER_THREADS);
+    this.metrics = BatchMetrics.create(settings.metrics(), settings.name(), runs);
+    this.shared = new BatchRun.Shared<>(settings, shape, timer, metrics, runs::remove);
   }
 
   /**
@@ -288,12 +303,11 @@ public final class BatchExecutor<I, O> implements AutoCloseable {
   private CompletableFuture<Object> start(
       InputReader<I> reader, ResultLedger<I, O> ledger, Consumer<? super BatchProgress> progress) {
     Limiter limiter = settings.concurrency().newLimiter();
-    long startNanos = System.nanoTime();
     if (progress != null) {
-      ledger.reportingProgress(progress, limiter, startNanos);
+      ledger.reportingProgress(progress, limiter, System.nanoTime());
     }
-    BatchRun<I, O> run =
-        new BatchRun<>(settings, shape, timer, limiter, reader, ledger, startNanos, runs::remove);
+    ledger.metered(metrics);
+    BatchRun<I, O> run = new BatchRun<>(shared, limiter, reader, ledger, Context.current());
     synchronized (this) {
       if (closed) {
         throw new IllegalStateException("BatchExecutor is closed (expected: execute before close)");
@@ -307,7 +321,8 @@ public final class BatchExecutor<I, O> implements AutoCloseable {
   /**
    * Stops every run still going (calls in flight are cancelled, their items fail with {@code
    * CANCELLED}, items not yet sent are reported as not attempted, and each run's future completes
-   * with its result), then stops the timer thread. Later {@code execute} calls throw. Idempotent.
+   * with its result), ends the executor's metric observations, then stops the timer thread. Later
+   * {@code execute} calls throw. Idempotent.
    */
   @Override
   public void close() {
@@ -321,6 +336,7 @@ public final class BatchExecutor<I, O> implements AutoCloseable {
     for (BatchRun<I, O> run : runs) {
       run.stop(reason);
     }
+    metrics.close();
     Timers.shutdown(timer, "the batch timer thread");
   }
 

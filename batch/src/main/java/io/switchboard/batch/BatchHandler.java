@@ -1,5 +1,6 @@
 package io.switchboard.batch;
 
+import io.grpc.Context;
 import io.grpc.Status;
 import io.switchboard.core.ErrorMapper;
 import io.switchboard.core.internal.CancellingFuture;
@@ -40,6 +41,10 @@ import org.slf4j.LoggerFactory;
  * handle(items).thenApply(...)}: the binder cancels the future it is given when the client cancels
  * the call, and only the future {@code handle(items, toResponse)} returns passes that on to the
  * batch's work; cancelling a {@code thenApply} of it does not.
+ *
+ * <p>Items run in the {@link Context} of the caller of {@code handle} (in a service, the call's):
+ * an item handler that makes calls of its own passes on the call's deadline, cancellation and trace
+ * context.
  *
  * <p>Item handler exceptions become the item's status through the {@link ErrorMapper} (standard by
  * default); a null output fails the item with {@code INTERNAL}. Instances are immutable and
@@ -226,9 +231,14 @@ public final class BatchHandler<I, O> {
         Status.INVALID_ARGUMENT.withDescription(description).asRuntimeException());
   }
 
+  /**
+   * Runs a task on the worker pool in the caller's {@link Context} (for a service, the call's: its
+   * deadline, its cancellation, a trace context), so item handlers that make calls of their own
+   * pass them on.
+   */
   private boolean submit(CompletableFuture<BatchReply<O>> reply, Runnable task) {
     try {
-      executor.execute(task);
+      executor.execute(Context.current().wrap(task));
       return true;
     } catch (RejectedExecutionException e) {
       reply.completeExceptionally(

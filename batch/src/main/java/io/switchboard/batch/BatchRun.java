@@ -1,5 +1,7 @@
 package io.switchboard.batch;
 
+import io.grpc.Context;
+import io.grpc.Contexts;
 import io.grpc.Status;
 import io.switchboard.core.internal.CancellingFuture;
 import java.time.Duration;
@@ -29,20 +31,43 @@ import java.util.function.Predicate;
  * or {@link Batch#abort}, decided under the batch's lock, delivered after it is released), or, for
  * the part of them an attempt finished while the rest are retried, by that attempt (and then
  * dropped from the batch).
+ *
+ * <p>Every call is made in the {@link Context} of the caller of {@code execute}, on whatever thread
+ * it starts, so what the caller's context carries (a trace context, a deadline) reaches the calls;
+ * cancelling that context stops the run.
  */
 final class BatchRun<I, O> {
   private static final Predicate<Status.Code> NO_RETRY = code -> false;
 
+  /**
+   * What every run of one executor shares.
+   *
+   * @param settings the executor's settings
+   * @param shape how calls are made
+   * @param timer the executor's timer thread (timeouts, backoffs, deadlines)
+   * @param metrics where runs report
+   * @param onFinish called once when a run is over, before its future completes
+   */
+  record Shared<I, O>(
+      BatchSettings settings,
+      CallShape<I, O> shape,
+      ScheduledExecutorService timer,
+      BatchMetrics metrics,
+      Consumer<BatchRun<I, O>> onFinish) {}
+
   private final BatchSettings settings;
   private final CallShape<I, O> shape;
   private final ScheduledExecutorService timer;
+  private final BatchMetrics metrics;
+  private final Consumer<BatchRun<I, O>> onFinish;
   private final Executor executor;
-  private final Limiter limiter;
   private final RetrySettings retry;
   private final long callTimeoutNanos;
+  private final Limiter limiter;
   private final InputReader<I> reader;
   private final ResultLedger<I, O> ledger;
-  private final Consumer<BatchRun<I, O>> onFinish;
+  private final Context context;
+  private final Context.CancellationListener contextCancelled = this::contextCancelled;
 
   /** The future a caller holds: completing it from outside (cancel, timeout) stops the run. */
   final CancellingFuture<Object> future = new CancellingFuture<>(how -> stop(stopReasonFor(how)));
@@ -52,51 +77,48 @@ final class BatchRun<I, O> {
   private final Set<Batch<I, O>> running = ConcurrentHashMap.newKeySet();
   private final AtomicReference<Status> stopReason = new AtomicReference<>();
   private final AtomicBoolean finished = new AtomicBoolean();
-  private final long startNanos;
-  private final long deadlineNanos;
+  // Set by start(): the run's clock origin, from which its deadline counts.
+  private volatile long startNanos;
+  private volatile long deadlineNanos;
   private final boolean hasDeadline;
   private volatile ScheduledFuture<?> deadlineTimer;
 
   /**
    * A run, not started.
    *
-   * @param settings the executor's settings
-   * @param shape how calls are made
-   * @param timer the executor's timer thread (timeouts, backoffs, the deadline)
+   * @param shared what the executor's runs share
    * @param limiter the run's own slots (also read by the ledger's progress)
    * @param reader the run's inputs
    * @param ledger where the run's results go
-   * @param startNanos when the run starts ({@link System#nanoTime()})
-   * @param onFinish called once when the run is over, before its future completes
+   * @param context the caller's context: every call is made in it, and its cancellation stops the
+   *     run
    */
   BatchRun(
-      BatchSettings settings,
-      CallShape<I, O> shape,
-      ScheduledExecutorService timer,
+      Shared<I, O> shared,
       Limiter limiter,
       InputReader<I> reader,
       ResultLedger<I, O> ledger,
-      long startNanos,
-      Consumer<BatchRun<I, O>> onFinish) {
-    this.settings = settings;
-    this.shape = shape;
-    this.timer = timer;
+      Context context) {
+    this.settings = shared.settings();
+    this.shape = shared.shape();
+    this.timer = shared.timer();
+    this.metrics = shared.metrics();
+    this.onFinish = shared.onFinish();
     this.executor = settings.executor().orElse(null);
-    this.limiter = limiter;
     this.retry = settings.retry();
     this.callTimeoutNanos = settings.callTimeout().toNanos();
+    this.limiter = limiter;
     this.reader = reader;
     this.ledger = ledger;
-    this.onFinish = onFinish;
-    this.startNanos = startNanos;
-    Duration deadline = settings.deadline().orElse(null);
-    this.hasDeadline = deadline != null;
-    this.deadlineNanos = hasDeadline ? startNanos + deadline.toNanos() : 0;
+    this.context = context;
+    this.hasDeadline = settings.deadline().isPresent();
   }
 
   void start() {
+    startNanos = System.nanoTime();
     Duration deadline = settings.deadline().orElse(null);
     if (deadline != null) {
+      deadlineNanos = startNanos + deadline.toNanos();
       try {
         deadlineTimer =
             timer.schedule(
@@ -110,7 +132,18 @@ final class BatchRun<I, O> {
         stop(Status.CANCELLED.withDescription("the BatchExecutor was closed"));
       }
     }
+    // Runs the listener at once if the context is already cancelled; a root context never is.
+    context.addListener(contextCancelled, Runnable::run);
     drain();
+  }
+
+  private void contextCancelled(Context cancelled) {
+    Status why = Contexts.statusFromCancelled(cancelled);
+    stop(
+        Status.fromCode(why.getCode())
+            .withDescription(
+                "the caller's io.grpc.Context was cancelled (" + Statuses.describe(why) + ")")
+            .withCause(why.getCause()));
   }
 
   /** Stops the run: nothing new is sent, calls in flight are cancelled, the rest is reported. */
@@ -152,12 +185,14 @@ final class BatchRun<I, O> {
         limiter.release();
         break;
       }
+      metrics.batchFormed();
       running.add(b);
       launch(b);
     }
     Status reason = stopReason.get();
     if (reason != null) {
       for (Batch<I, O> rest = reader.next(); rest != null; rest = reader.next()) {
+        metrics.batchFormed();
         ledger.deliver(rest.abort(reason).items(), System.nanoTime());
       }
     }
@@ -174,7 +209,7 @@ final class BatchRun<I, O> {
     try {
       executor.execute(() -> attempt(b));
     } catch (RuntimeException rejected) {
-      int attemptNo = b.begin(System.nanoTime());
+      int attemptNo = begin(b);
       if (attemptNo > 0) {
         onAttemptDone(
             b,
@@ -194,13 +229,13 @@ final class BatchRun<I, O> {
       abort(b, reason);
       return;
     }
-    int attemptNo = b.begin(System.nanoTime());
+    int attemptNo = begin(b);
     if (attemptNo < 0) {
       return;
     }
     CompletableFuture<?> call;
     try {
-      call = shape.start(b);
+      call = startInCallersContext(b);
     } catch (RuntimeException e) {
       onAttemptDone(b, attemptNo, null, e);
       return;
@@ -210,6 +245,28 @@ final class BatchRun<I, O> {
       return;
     }
     call.whenComplete((value, error) -> onAttemptDone(b, attemptNo, value, error));
+  }
+
+  /**
+   * Starts the call in the caller's context, whichever thread this is (the caller's, the
+   * executor's, the timer's for a retry): its values (a trace context), deadline and cancellation.
+   */
+  private CompletableFuture<?> startInCallersContext(Batch<I, O> b) {
+    Context previous = context.attach();
+    try {
+      return shape.start(b);
+    } finally {
+      context.detach(previous);
+    }
+  }
+
+  /** Begins a batch's next attempt and counts it; -1 if the batch was aborted meanwhile. */
+  private int begin(Batch<I, O> b) {
+    int attemptNo = b.begin(System.nanoTime());
+    if (attemptNo > 0) {
+      metrics.attemptBegan(attemptNo);
+    }
+    return attemptNo;
   }
 
   private void timeOut(CompletableFuture<?> call) {
@@ -257,6 +314,7 @@ final class BatchRun<I, O> {
     }
     AttemptOutcome<I, O> outcome = settled.outcome();
     limiter.onSample(settled.latencyNanos(), outcome.sample());
+    metrics.attemptAnswered(settled.latencyNanos(), outcome.sample());
     if (!outcome.finals().isEmpty()) {
       ledger.deliver(outcome.finals(), System.nanoTime());
     }
@@ -304,10 +362,19 @@ final class BatchRun<I, O> {
     if (deadline != null) {
       deadline.cancel(false);
     }
-    BatchSummary summary = ledger.summarize(System.nanoTime() - startNanos);
+    context.removeListener(contextCancelled);
+    long elapsed = System.nanoTime() - startNanos;
+    BatchSummary summary = ledger.summarize(elapsed);
     Object result = ledger.result(summary);
-    onFinish.accept(this);
     RuntimeException sourceFailure = reader.failure().orElse(null);
+    metrics.runEnded(
+        elapsed,
+        sourceFailure != null
+            ? BatchMetrics.RunEnd.FAILED
+            : stopReason.get() != null
+                ? BatchMetrics.RunEnd.STOPPED
+                : BatchMetrics.RunEnd.COMPLETED);
+    onFinish.accept(this);
     if (sourceFailure != null) {
       future.failFromSource(sourceFailure);
     } else {

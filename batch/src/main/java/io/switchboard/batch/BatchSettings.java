@@ -1,6 +1,7 @@
 package io.switchboard.batch;
 
 import io.switchboard.core.internal.Checks;
+import io.switchboard.core.metrics.MetricSink;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -8,8 +9,8 @@ import java.util.concurrent.Executor;
 
 /**
  * How a {@link BatchExecutor} runs: batch size, calls in flight, deadlines, retries,
- * de-duplication, fail-fast and the executor calls start on. Immutable; made by {@link
- * #newBuilder()}, varied with {@link #toBuilder()}.
+ * de-duplication, fail-fast, the executor calls start on, and where it reports its metrics.
+ * Immutable; made by {@link #newBuilder()}, varied with {@link #toBuilder()}.
  */
 public final class BatchSettings {
   /**
@@ -34,6 +35,9 @@ public final class BatchSettings {
    */
   public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(30);
 
+  /** "batch": the executor's name in its metrics until one is set. */
+  public static final String DEFAULT_NAME = "batch";
+
   private static final BatchSettings DEFAULTS = newBuilder().build();
 
   private final int batchSize;
@@ -44,6 +48,8 @@ public final class BatchSettings {
   private final boolean deduplicate;
   private final boolean failFast;
   private final Executor executor;
+  private final String name;
+  private final MetricSink metrics;
 
   private BatchSettings(Builder b) {
     this.batchSize = b.batchSize;
@@ -54,6 +60,8 @@ public final class BatchSettings {
     this.deduplicate = b.deduplicate;
     this.failFast = b.failFast;
     this.executor = b.executor;
+    this.name = b.name;
+    this.metrics = b.metrics;
   }
 
   /** Returns the default settings. */
@@ -111,9 +119,21 @@ public final class BatchSettings {
     return Optional.ofNullable(executor);
   }
 
+  /** Returns the executor's name in its metrics (attribute {@code switchboard.batch}). */
+  public String name() {
+    return name;
+  }
+
+  /** Returns where the executor reports its metrics; {@link MetricSink#noop()} by default. */
+  public MetricSink metrics() {
+    return metrics;
+  }
+
   @Override
   public String toString() {
-    return "BatchSettings{batchSize="
+    return "BatchSettings{name="
+        + name
+        + ", batchSize="
         + batchSize
         + ", "
         + concurrency
@@ -142,6 +162,8 @@ public final class BatchSettings {
     private boolean deduplicate;
     private boolean failFast;
     private Executor executor;
+    private String name = DEFAULT_NAME;
+    private MetricSink metrics = MetricSink.noop();
 
     private Builder() {}
 
@@ -154,6 +176,8 @@ public final class BatchSettings {
       this.deduplicate = s.deduplicate;
       this.failFast = s.failFast;
       this.executor = s.executor;
+      this.name = s.name;
+      this.metrics = s.metrics;
     }
 
     /**
@@ -270,6 +294,30 @@ public final class BatchSettings {
     /** Clears the executor (the default): calls start on the thread that frees a slot. */
     public Builder directExecution() {
       this.executor = null;
+      return this;
+    }
+
+    /**
+     * Names the executor in its metrics (attribute {@code switchboard.batch}); {@value
+     * #DEFAULT_NAME} by default. Use a name per kind of work (a bounded set: never an id).
+     *
+     * @throws NullPointerException if null
+     * @throws IllegalArgumentException if blank
+     */
+    public Builder name(String name) {
+      this.name = Checks.notBlank("name", name);
+      return this;
+    }
+
+    /**
+     * Reports the executor's items, batches, attempts, calls in flight, concurrency limit and run
+     * durations to {@code metrics} (the README's metrics table); nothing is recorded by default.
+     * The observations end when the executor is closed.
+     *
+     * @throws NullPointerException if null
+     */
+    public Builder metrics(MetricSink metrics) {
+      this.metrics = Objects.requireNonNull(metrics, "metrics");
       return this;
     }
 

@@ -42,6 +42,7 @@ final class ResultLedger<I, O> {
   private final EnumMap<Status.Code, Long> failuresByCode = new EnumMap<>(Status.Code.class);
   private Consumer<? super BatchProgress> progress;
   private Limiter limiter;
+  private BatchMetrics metrics = BatchMetrics.NOOP;
   private long lastProgressNanos;
   private boolean listenerFailureLogged;
   private boolean progressFailureLogged;
@@ -86,6 +87,12 @@ final class ResultLedger<I, O> {
     this.progress = Objects.requireNonNull(progress, "progress");
     this.limiter = Objects.requireNonNull(limiter, "limiter");
     this.lastProgressNanos = startNanos;
+    return this;
+  }
+
+  /** Also counts every item in {@code metrics}. Before the run starts. */
+  synchronized ResultLedger<I, O> metered(BatchMetrics metrics) {
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
     return this;
   }
 
@@ -154,6 +161,7 @@ final class ResultLedger<I, O> {
       }
       case NOT_ATTEMPTED -> notAttempted++;
     }
+    metrics.itemReported(r.outcome(), r.status().getCode());
     if (collecting) {
       int i = (int) r.index();
       if (results[i] != null) {

@@ -89,6 +89,34 @@ class BatchHandlerTest {
   }
 
   @Test
+  void itemsRunInTheCallersContextOnTheWorkers() throws Exception {
+    io.grpc.Context.Key<String> trace = io.grpc.Context.key("trace");
+    java.util.Set<String> seen = ConcurrentHashMap.newKeySet();
+    BatchHandler<Long, Long> perItem =
+        BatchHandler.<Long, Long>perItem(
+                id -> {
+                  seen.add(id + ":" + trace.get());
+                  return id;
+                })
+            .executor(workers(4))
+            .parallelism(4)
+            .build();
+    BatchHandler<Long, Long> allOrNothing =
+        BatchHandler.<Map<Long, String>, Long, Long>allOrNothing(
+                new FakeDb().transactor(),
+                (tx, id) -> {
+                  seen.add("tx" + id + ":" + trace.get());
+                  return id;
+                })
+            .executor(workers(1))
+            .build();
+    io.grpc.Context caller = io.grpc.Context.current().withValue(trace, "t1");
+    caller.call(() -> perItem.handle(ids(20))).get(10, TimeUnit.SECONDS);
+    caller.call(() -> allOrNothing.handle(ids(3))).get(10, TimeUnit.SECONDS);
+    assertThat(seen).hasSize(23).allMatch(s -> s.endsWith(":t1"));
+  }
+
+  @Test
   void validatesTheBatchBeforeAnyItemRuns() {
     AtomicInteger calls = new AtomicInteger();
     BatchHandler<Long, Long> handler =

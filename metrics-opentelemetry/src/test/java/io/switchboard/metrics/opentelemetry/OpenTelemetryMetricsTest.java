@@ -29,7 +29,6 @@ import io.switchboard.testing.GrpcExtension;
 import io.switchboard.testing.TestMarshallers;
 import io.switchboard.testing.TestServer;
 import java.util.Collection;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -233,13 +232,7 @@ class OpenTelemetryMetricsTest {
   }
 
   static MetricData find(Collection<MetricData> all, String name) {
-    List<MetricData> found = all.stream().filter(m -> m.getName().equals(name)).toList();
-    assertThat(found).as("metrics named %s among %s", name, names(all)).hasSize(1);
-    return found.get(0);
-  }
-
-  private static List<String> names(Collection<MetricData> all) {
-    return all.stream().map(MetricData::getName).sorted().toList();
+    return InMemoryMetrics.find(all, name);
   }
 
   static long longValue(MetricData data, Attributes attributes) {
