@@ -297,18 +297,29 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
       startChecked = true;
     }
     if (live) {
-      if (liveHandle.overflowed()) {
+      if (!liveHandle.overflowed()) {
+        return liveHandle.poll();
+      }
+      if (log.isClosed()) {
+        live = false; // Unhooked by close(): the loop below ends the stream.
+      } else {
         fallBack(false);
         if (sink.hasPending()) {
           return null;
         }
-      } else {
-        return liveHandle.poll();
       }
     }
     for (; ; ) {
       if (!page.isEmpty()) {
         return page.pollFirst();
+      }
+      if (log.isClosed()) {
+        end(
+            Status.UNAVAILABLE.withDescription(
+                "the event log is closed (its server is stopping): resubscribe from "
+                    + nextSequence
+                    + ", on another replica or here later"));
+        return null;
       }
       long first = log.firstSequence();
       if (nextSequence < first) {

@@ -398,6 +398,17 @@ public final class JdbcEventStore<E> implements EventStore<E>, AutoCloseable {
   }
 
   /**
+   * {@inheritDoc}
+   *
+   * <p>True: every process that opens the same log appends to it, so an {@link
+   * io.switchboard.stream.EventLog} over this store follows it for live events.
+   */
+  @Override
+  public boolean isShared() {
+    return true;
+  }
+
+  /**
    * Waits until an event after {@code sequence} is stored, by this process or another, or until the
    * timeout passes. The first call starts the thread that watches for other processes' appends.
    *
@@ -405,6 +416,7 @@ public final class JdbcEventStore<E> implements EventStore<E>, AutoCloseable {
    *     timed out or the store was closed)
    * @throws InterruptedException if interrupted while waiting
    */
+  @Override
   public long awaitAfter(long sequence, Duration timeout) throws InterruptedException {
     Objects.requireNonNull(timeout, "timeout");
     return watcher.await(sequence, timeout);
