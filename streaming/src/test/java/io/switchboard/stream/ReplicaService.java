@@ -1,10 +1,12 @@
 package io.switchboard.stream;
 
+import io.grpc.Channel;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.switchboard.core.MethodSpec;
+import io.switchboard.core.RpcClient;
 import io.switchboard.core.ServiceBinder;
 import io.switchboard.core.ServiceSpec;
 import io.switchboard.testing.TestMarshallers;
@@ -57,6 +59,15 @@ public final class ReplicaService implements AutoCloseable {
         .serverStreaming(SUBSCRIBE, this::subscribe)
         .unary(STOP, this::stop)
         .build();
+  }
+
+  /**
+   * Subscribes to log {@code log} of the replica at {@code channel} from sequence {@code from}:
+   * {@code "seq\tpayload"} messages, then the stream's status.
+   */
+  public static void subscribe(
+      Channel channel, String log, long from, StreamObserver<String> responses) {
+    RpcClient.create(channel).serverStreaming(SUBSCRIBE, log + "\t" + from, responses);
   }
 
   /** Times a subscription of this replica fell behind live and read the store again. */
