@@ -88,7 +88,10 @@ public final class ReplicaService implements AutoCloseable {
         FlowControlledSender.create(
             (ServerCallStreamObserver<String>) responses,
             SenderSettings.<String>newBuilder().maxBufferedMessages(16).build());
-    hosted.senders.add(sender);
+    if (!hosted.add(sender)) {
+      sender.failNow(unavailable(hosted.name));
+      return;
+    }
     sender.whenDone().thenRun(() -> hosted.senders.remove(sender));
     CatchUpSubscription.newBuilder(hosted.log, sender, e -> e.sequence() + "\t" + e.payload())
         .fromSequence(Long.parseLong(request.substring(tab + 1)))
@@ -101,9 +104,12 @@ public final class ReplicaService implements AutoCloseable {
               }
             })
         .start();
-    if (stopped.contains(hosted.name)) {
-      stop(hosted.name); // Stopped while this one started: it ends too.
-    }
+  }
+
+  private static RuntimeException unavailable(String name) {
+    return Status.UNAVAILABLE
+        .withDescription("log " + name + " is stopped here")
+        .asRuntimeException();
   }
 
   private String stop(String name) {
@@ -117,11 +123,16 @@ public final class ReplicaService implements AutoCloseable {
 
   private Hosted log(String name) {
     if (stopped.contains(name)) {
-      throw Status.UNAVAILABLE
-          .withDescription("log " + name + " is stopped here")
-          .asRuntimeException();
+      throw unavailable(name);
     }
-    return logs.computeIfAbsent(name, n -> new Hosted(n, openStore.apply(n)));
+    Hosted hosted = logs.computeIfAbsent(name, n -> new Hosted(n, openStore.apply(n)));
+    if (stopped.contains(name)) { // Stopped while it opened: close what it opened.
+      if (logs.remove(name, hosted)) {
+        hosted.close();
+      }
+      throw unavailable(name);
+    }
+    return hosted;
   }
 
   /** Stops every log. */
@@ -138,6 +149,7 @@ public final class ReplicaService implements AutoCloseable {
     final EventStore<String> store;
     final EventLog<String> log;
     final Set<FlowControlledSender<String>> senders = ConcurrentHashMap.newKeySet();
+    private boolean closed; // guarded by this
 
     Hosted(String name, EventStore<String> store) {
       this.name = name;
@@ -145,7 +157,19 @@ public final class ReplicaService implements AutoCloseable {
       this.log = EventLog.over(store);
     }
 
+    /** Keeps a sender to end when the log stops; false if it has stopped already. */
+    synchronized boolean add(FlowControlledSender<String> sender) {
+      if (closed) {
+        return false;
+      }
+      senders.add(sender);
+      return true;
+    }
+
     void close() {
+      synchronized (this) {
+        closed = true;
+      }
       log.close();
       for (FlowControlledSender<String> s : senders) {
         s.failNow(Status.UNAVAILABLE.withDescription("replica stopping").asRuntimeException());
