@@ -257,7 +257,9 @@ public final class LogsDemo {
           delivery == Delivery.CATCH_UP ? stats.subscription().fallbacks() + "×" : "-",
           100.0 * errorsReceived / Math.max(1, errorsWritten),
           appendMillis,
-          delivery == Delivery.BLOCK ? "  ← waited for the reader" : "");
+          // Over the shared JDBC store the log's tail hands lines over: BLOCK makes the tail,
+          // not the application's appends, wait for the reader.
+          delivery == Delivery.BLOCK ? "  ← the log's tail waited, not the appends" : "");
       boolean lossless = delivery == Delivery.CATCH_UP || delivery == Delivery.BLOCK;
       if (lossless && received != BURST) {
         losslessShortfalls.add(
