@@ -79,6 +79,10 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  *       append returns once the store has it: a committed row, an acknowledged record).
  * </ul>
  *
+ * <p>After the JMH run, {@link #main} repeats the replay comparison interleaved (durable and
+ * in-memory alternating replay by replay, medians of 6), which holds up better than JMH's
+ * one-after-the-other trials when the machine is shared.
+ *
  * <p>Run it (about 15 minutes; the ratios and append rates are printed at the end):
  *
  * <pre>
@@ -359,6 +363,8 @@ public class EventStoreBenchmark {
 
   /** Runs the benchmarks with JMH's command-line options, then prints ratios and append rates. */
   public static void main(String[] args) throws Exception {
+    // The interleaved check runs here, with Kafka clients: their INFO logging would drown it.
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     Collection<RunResult> results =
         new Runner(
                 new OptionsBuilder()
@@ -398,5 +404,68 @@ public class EventStoreBenchmark {
           baseMs / oursMs,
           rates);
     }
+    interleavedReplay(args.length == 0 ? 6 : 0);
+  }
+
+  /**
+   * JMH measures each trial in its own stretch of time; on a machine shared with other work the
+   * load changes between them. This check replays from each durable store and from the in-memory
+   * one alternately, replay by replay (who goes first alternating, garbage collected before each),
+   * and compares medians, so both see the same load. Skipped when JMH options are given.
+   */
+  static void interleavedReplay(int rounds) throws Exception {
+    if (rounds == 0) {
+      return;
+    }
+    System.out.println();
+    System.out.printf(
+        Locale.ROOT,
+        "interleaved replay check (%d rounds of durable/in-memory alternating, medians):%n",
+        rounds);
+    for (String store : new String[] {"h2", "kafka"}) {
+      EventStoreBenchmark b = new EventStoreBenchmark();
+      b.store = store;
+      b.scenario = "replay";
+      b.events = 1_000_000;
+      b.setUp();
+      try {
+        b.ours.replay(b.events); // warm-up
+        b.baseline.replay(b.events);
+        long[] ours = new long[rounds];
+        long[] base = new long[rounds];
+        for (int i = 0; i < rounds; i++) {
+          boolean oursFirst = i % 2 == 0;
+          long first = timedReplay(oursFirst ? b.ours : b.baseline, b.events);
+          long second = timedReplay(oursFirst ? b.baseline : b.ours, b.events);
+          ours[i] = oursFirst ? first : second;
+          base[i] = oursFirst ? second : first;
+        }
+        double oursMs = median(ours) / 1e6;
+        double baseMs = median(base) / 1e6;
+        System.out.printf(
+            Locale.ROOT,
+            "  %-16s ours %,10.1f ms, in-memory %,10.1f ms: ratio = %.3f%n",
+            store + " replay",
+            oursMs,
+            baseMs,
+            baseMs / oursMs);
+      } finally {
+        b.tearDown();
+      }
+    }
+  }
+
+  private static long timedReplay(Backend backend, int events) throws InterruptedException {
+    System.gc();
+    long start = System.nanoTime();
+    backend.replay(events);
+    return System.nanoTime() - start;
+  }
+
+  private static double median(long[] values) {
+    long[] sorted = values.clone();
+    java.util.Arrays.sort(sorted);
+    int n = sorted.length;
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0;
   }
 }

@@ -83,8 +83,9 @@ public final class LogsDemo {
     JdbcConnectionPool db =
         JdbcConnectionPool.create(
             "jdbc:h2:mem:logs-" + System.nanoTime() + ";DB_CLOSE_DELAY=-1", "sa", "");
-    try (JdbcEventStore<LogLine> store = openStore(db)) {
-      log = EventLog.over(store);
+    try (JdbcEventStore<LogLine> store = openStore(db);
+        EventLog<LogLine> over = EventLog.over(store)) { // stops the tail of the store at the end
+      log = over;
       show(out, store);
     } finally {
       db.dispose();
