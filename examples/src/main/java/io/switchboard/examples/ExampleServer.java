@@ -71,6 +71,7 @@ public final class ExampleServer implements AutoCloseable {
   private final UserService userService;
   private final JdbcConnectionPool logDatabase;
   private final JdbcEventStore<LogLine> logStore;
+  private final EventLog<LogLine> log;
   private final ScheduledExecutorService logWriter;
   private final Server server;
   private final Gateway gateway;
@@ -85,7 +86,7 @@ public final class ExampleServer implements AutoCloseable {
         JdbcConnectionPool.create(
             "jdbc:h2:mem:example-logs-" + System.nanoTime() + ";DB_CLOSE_DELAY=-1", "sa", "");
     this.logStore = LogsDemo.openStore(logDatabase);
-    EventLog<LogLine> log = EventLog.over(logStore);
+    this.log = EventLog.over(logStore); // tails the store, as replicas sharing it would
     AtomicLong written = new AtomicLong();
     this.logWriter =
         Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("example-log-writer-"));
@@ -143,6 +144,7 @@ public final class ExampleServer implements AutoCloseable {
         started.shutdownNow();
       }
       logWriter.shutdownNow();
+      log.close();
       logStore.close();
       logDatabase.dispose();
       userService.close();
@@ -205,6 +207,7 @@ public final class ExampleServer implements AutoCloseable {
       Thread.currentThread().interrupt();
     } finally {
       logWriter.shutdownNow();
+      log.close();
       logStore.close();
       logDatabase.dispose();
       userService.close();

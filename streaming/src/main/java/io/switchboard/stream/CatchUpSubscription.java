@@ -36,12 +36,14 @@ import java.util.function.Predicate;
  * <p><b>How.</b> The subscription reads history from the store a page at a time, and only while the
  * sender {@linkplain FlowControlledSender#isWritable() can write at once}: a slow reader slows the
  * replay instead of filling memory. When it has read everything stored, it registers for live
- * events under the log's append lock (so no append can fall between its last read and its first
- * live event) and takes appended events from a bounded live buffer. Every event is checked against
- * the next expected sequence: one already seen is skipped, one after a gap sends the subscription
- * back to the store. When a slow subscriber's live buffer overflows, the log unhooks it and it
- * catches up from the store again instead of losing events; only when the events it needs were
- * evicted meanwhile does the stream end, with {@code OUT_OF_RANGE}.
+ * events under the log's lock (so no event can fall between its last read and its first live event)
+ * and takes new events from a bounded live buffer: the log's own appends, or, over a {@linkplain
+ * EventStore#isShared() shared store}, every process's appends as the log's tail reads them from
+ * the store. Every event is checked against the next expected sequence: one already seen is
+ * skipped, one after a gap sends the subscription back to the store. When a slow subscriber's live
+ * buffer overflows, the log unhooks it and it catches up from the store again instead of losing
+ * events; only when the events it needs were evicted meanwhile does the stream end, with {@code
+ * OUT_OF_RANGE}.
  *
  * <p><b>Where it may start (resume semantics).</b> The subscription checks its start against the
  * store before it sends anything:
@@ -297,18 +299,29 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
       startChecked = true;
     }
     if (live) {
-      if (liveHandle.overflowed()) {
+      if (!liveHandle.overflowed()) {
+        return liveHandle.poll();
+      }
+      if (log.isClosed()) {
+        live = false; // Unhooked by close(): the loop below ends the stream.
+      } else {
         fallBack(false);
         if (sink.hasPending()) {
           return null;
         }
-      } else {
-        return liveHandle.poll();
       }
     }
     for (; ; ) {
       if (!page.isEmpty()) {
         return page.pollFirst();
+      }
+      if (log.isClosed()) {
+        end(
+            Status.UNAVAILABLE.withDescription(
+                "the event log is closed (its server is stopping): resubscribe from "
+                    + nextSequence
+                    + ", on another replica or here later"));
+        return null;
       }
       long first = log.firstSequence();
       if (nextSequence < first) {
@@ -617,9 +630,11 @@ public final class CatchUpSubscription<E> implements AutoCloseable {
      * append lock) instead of waiting until the sender can write: the sender's {@link
      * OverflowStrategy} then decides what a slow subscriber loses ({@code DROP_OLDEST}, {@code
      * DROP_LOWEST_PRIORITY}: drops counted by the sender) or whether appends wait for it ({@code
-     * BLOCK}: every append waits up to the block timeout). The replay of history stays lossless
-     * either way. By default live events wait in the bounded live buffer and a subscriber that
-     * falls behind catches up from the store, losing nothing.
+     * BLOCK}: every append waits up to the block timeout; over a {@linkplain EventStore#isShared()
+     * shared store} the log's tail waits instead, and with it live delivery to every subscriber of
+     * the log in this process). The replay of history stays lossless either way. By default live
+     * events wait in the bounded live buffer and a subscriber that falls behind catches up from the
+     * store, losing nothing.
      */
     public Builder<E, T> pushLive() {
       this.pushLive = true;

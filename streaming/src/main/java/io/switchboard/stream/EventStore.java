@@ -1,8 +1,10 @@
 package io.switchboard.stream;
 
 import io.switchboard.core.ExperimentalApi;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Where an {@link EventLog} keeps its events: the SPI for durable logs (a table, a file, a broker).
@@ -14,11 +16,16 @@ import java.util.List;
  *   <li><b>Sequence numbers</b> start at 1 and go up by exactly one per event: the store gives the
  *       event it appends the sequence {@code lastSequence() + 1}, with no holes and no reuse, ever
  *       (not after eviction, not after a restart of a durable store).
- *   <li><b>Appends</b> come from the log only ({@link EventLog#append}), one at a time under the
- *       log's lock, with timestamps that never go backwards. The store keeps the payload and the
- *       timestamp it is given and returns the stored {@link Event}. If {@code append} throws, the
- *       event must not be stored (the log then delivers it to nobody and the caller of {@code
- *       EventLog.append} sees the exception).
+ *   <li><b>Appends</b> come from the log only ({@link EventLog#append}): one at a time under the
+ *       log's lock, with timestamps that never go backwards, for a store that is not {@linkplain
+ *       #isShared() shared}; concurrently for a shared one, which orders appends of all its
+ *       processes itself. The store keeps the payload and the timestamp it is given (a shared store
+ *       may take the newest time instead, to keep times in order) and returns the stored {@link
+ *       Event}. If {@code append} throws, the event must not be stored (the log then delivers it to
+ *       nobody and the caller of {@code EventLog.append} sees the exception).
+ *   <li><b>Shared stores</b> ({@link #isShared()}) are appended to by other processes too: the log
+ *       then learns of new events from {@link #awaitAfter}, and reads them, instead of delivering
+ *       its own appends.
  *   <li><b>Reads</b> ({@link #read}, {@link #firstSequence}, {@link #lastSequence}, {@link
  *       #sequenceAt}) come from any thread, concurrently with an append: an implementation must be
  *       thread-safe for that, and a read sees each event either entirely or not at all. Events,
@@ -101,6 +108,39 @@ public interface EventStore<E> {
         }
       }
       from = page.get(page.size() - 1).sequence() + 1;
+    }
+  }
+
+  /**
+   * Returns true if other processes (or other store instances) may append to the same log, so that
+   * an {@link EventLog} must follow the store to see every event live; false (the default) if the
+   * log over this store is its only appender, which then delivers its appends itself.
+   */
+  default boolean isShared() {
+    return false;
+  }
+
+  /**
+   * Waits until an event after {@code sequence} is stored, by any process, or the timeout passes;
+   * the tail of an {@link EventLog} over a {@linkplain #isShared() shared} store calls it. The
+   * default looks up {@link #lastSequence()} every 10 ms; a store that can be told (a notification,
+   * a long poll) should override it.
+   *
+   * @param sequence the newest sequence the caller has, 0 for none
+   * @param timeout how long to wait at most
+   * @return the newest sequence known to be stored: more than {@code sequence} unless the wait
+   *     timed out (or the log went back, when it was reset)
+   * @throws InterruptedException if interrupted while waiting
+   * @throws RuntimeException if the store cannot be read
+   */
+  default long awaitAfter(long sequence, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    for (; ; ) {
+      long last = lastSequence();
+      if (last != sequence || System.nanoTime() - deadline >= 0) {
+        return last;
+      }
+      TimeUnit.MILLISECONDS.sleep(10); // a poll interval, for stores that cannot notify
     }
   }
 

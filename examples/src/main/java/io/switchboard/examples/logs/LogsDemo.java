@@ -83,8 +83,9 @@ public final class LogsDemo {
     JdbcConnectionPool db =
         JdbcConnectionPool.create(
             "jdbc:h2:mem:logs-" + System.nanoTime() + ";DB_CLOSE_DELAY=-1", "sa", "");
-    try (JdbcEventStore<LogLine> store = openStore(db)) {
-      log = EventLog.over(store);
+    try (JdbcEventStore<LogLine> store = openStore(db);
+        EventLog<LogLine> over = EventLog.over(store)) { // stops the tail of the store at the end
+      log = over;
       show(out, store);
     } finally {
       db.dispose();
@@ -257,7 +258,9 @@ public final class LogsDemo {
           delivery == Delivery.CATCH_UP ? stats.subscription().fallbacks() + "×" : "-",
           100.0 * errorsReceived / Math.max(1, errorsWritten),
           appendMillis,
-          delivery == Delivery.BLOCK ? "  ← waited for the reader" : "");
+          // Over the shared JDBC store the log's tail hands lines over: BLOCK makes the tail,
+          // not the application's appends, wait for the reader.
+          delivery == Delivery.BLOCK ? "  ← the log's tail waited, not the appends" : "");
       boolean lossless = delivery == Delivery.CATCH_UP || delivery == Delivery.BLOCK;
       if (lossless && received != BURST) {
         losslessShortfalls.add(

@@ -3,11 +3,18 @@ package io.switchboard.stream.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.switchboard.stream.Event;
 import io.switchboard.stream.EventStore;
+import io.switchboard.stream.ReceiverSettings;
+import io.switchboard.stream.ReplicaService;
 import io.switchboard.stream.SharedEventStoreContract;
+import io.switchboard.stream.StreamReceiver;
 import io.switchboard.testing.Await;
+import io.switchboard.testing.GrpcExtension;
 import io.switchboard.testing.TestMarshallers;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -21,9 +28,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The store contract plus what is particular to the JDBC store, on one database. */
 abstract class JdbcStoreContract extends SharedEventStoreContract {
+  @RegisterExtension final GrpcExtension grpc = new GrpcExtension();
+
   /** UTF-8 strings; refuses to read "unreadable", as a codec meeting bytes it cannot parse. */
   static final MethodDescriptor.Marshaller<String> CODEC =
       new MethodDescriptor.Marshaller<>() {
@@ -171,6 +181,36 @@ abstract class JdbcStoreContract extends SharedEventStoreContract {
     other.append("x", Instant.now());
     assertThat(woke.get(10, TimeUnit.SECONDS)).isEqualTo(1);
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void aLogResetUnderALiveSubscriptionIsDataLossOverNetty() throws Exception {
+    JdbcEventStore<String> store = newStore();
+    for (int i = 1; i <= 3; i++) {
+      store.append("before-" + i, Instant.now());
+    }
+    String before = store.epoch();
+    ReplicaService replica =
+        grpc.register(new ReplicaService(name -> closeAfter(store.toBuilder().build())));
+    ManagedChannel channel = grpc.nettyServer(replica.definition()).newChannel();
+    StreamReceiver<String> stream = StreamReceiver.forClient(ReceiverSettings.defaults());
+    ReplicaService.subscribe(channel, store.logName(), 1, stream.clientObserver());
+    for (int i = 1; i <= 3; i++) {
+      assertThat(stream.poll(Duration.ofSeconds(20))).isEqualTo(i + "\tbefore-" + i);
+    }
+    deleteLog(store.logName()); // reset: the next append starts the log again, at 1
+    store.append("after", Instant.now());
+    String after = store.epoch();
+    assertThatThrownBy(() -> stream.poll(Duration.ofSeconds(20)))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DATA_LOSS);
+              assertThat(e.getStatus().getDescription())
+                  // 0 if it looked before the append (the row is made again), else 1
+                  .containsPattern("the log went back: its newest sequence is [01], below the 3")
+                  .contains("it was reset (epoch " + before + ", now " + after + ")");
+            });
   }
 
   @Test

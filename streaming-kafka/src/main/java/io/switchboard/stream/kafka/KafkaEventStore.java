@@ -299,6 +299,17 @@ public final class KafkaEventStore<E> implements EventStore<E>, AutoCloseable {
   }
 
   /**
+   * {@inheritDoc}
+   *
+   * <p>True: every process that opens the same log appends to it, so an {@link
+   * io.switchboard.stream.EventLog} over this store follows it for live events.
+   */
+  @Override
+  public boolean isShared() {
+    return true;
+  }
+
+  /**
    * Waits until an event after {@code sequence} is stored, by this process or another, or until the
    * timeout passes: a consumer long-polls at that point of the log and keeps what arrives for the
    * next read.
@@ -308,6 +319,7 @@ public final class KafkaEventStore<E> implements EventStore<E>, AutoCloseable {
    * @throws InterruptedException if interrupted while waiting
    * @throws IllegalStateException if Kafka fails
    */
+  @Override
   public long awaitAfter(long sequence, Duration timeout) throws InterruptedException {
     Objects.requireNonNull(timeout, "timeout");
     return readers.awaitAfter(Math.max(0, sequence), timeout);

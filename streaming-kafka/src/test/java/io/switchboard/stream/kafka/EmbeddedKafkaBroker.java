@@ -1,7 +1,6 @@
 package io.switchboard.stream.kafka;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -17,16 +16,15 @@ import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.Uuid;
-import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A real Kafka broker (KRaft: broker and controller in one node) in a child JVM, from the Kafka
  * server jars the tests depend on (no Docker, nothing installed): a generated config, listeners on
- * 127.0.0.1 at free ports, data in a temporary directory. One per test run: started by the first
- * test class that asks, stopped and deleted when the run ends (JUnit closes what the root store
- * holds).
+ * 127.0.0.1 at free ports, data in a temporary directory, deleted when it stops. The tests share
+ * one per run ({@link Kafka}); {@code EventStoreBenchmark} starts one of its own (this class is in
+ * the module's test jar for it).
  */
-final class EmbeddedKafkaBroker implements AutoCloseable {
+public final class EmbeddedKafkaBroker implements AutoCloseable {
   private static final Duration STARTUP = Duration.ofSeconds(120);
 
   private final Path dir;
@@ -70,7 +68,9 @@ final class EmbeddedKafkaBroker implements AutoCloseable {
     command.add("-XX:+UseSerialGC"); // two shared cores: no parallel GC threads fighting the tests
     command.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
     command.add("-cp");
-    command.add(TestClasspath.get());
+    // Surefire's test classpath (its JVM may show only a manifest jar), else this JVM's own.
+    String cp = System.getProperty("surefire.test.class.path");
+    command.add(cp != null && !cp.isBlank() ? cp : System.getProperty("java.class.path"));
     command.add(KafkaBrokerMain.class.getName());
     command.add(config.toString());
     command.add(Uuid.randomUuid().toString());
@@ -85,28 +85,17 @@ final class EmbeddedKafkaBroker implements AutoCloseable {
     }
   }
 
-  /** Returns the run's broker, starting it on first use. */
-  static EmbeddedKafkaBroker get(ExtensionContext context) {
-    return context
-        .getRoot()
-        .getStore(ExtensionContext.Namespace.GLOBAL)
-        .getOrComputeIfAbsent(
-            EmbeddedKafkaBroker.class,
-            k -> {
-              try {
-                return new EmbeddedKafkaBroker();
-              } catch (IOException e) {
-                throw new UncheckedIOException("Kafka did not start", e);
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while starting Kafka", e);
-              }
-            },
-            EmbeddedKafkaBroker.class);
+  /**
+   * Starts a broker and waits (up to 2 minutes) until it answers.
+   *
+   * @throws IllegalStateException if it exits or does not answer in time, with its log's tail
+   */
+  public static EmbeddedKafkaBroker start() throws IOException, InterruptedException {
+    return new EmbeddedKafkaBroker();
   }
 
   /** {@code 127.0.0.1:port}. */
-  String bootstrapServers() {
+  public String bootstrapServers() {
     return bootstrapServers;
   }
 
@@ -149,6 +138,7 @@ final class EmbeddedKafkaBroker implements AutoCloseable {
     return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
   }
 
+  /** Stops the broker (SIGTERM, then SIGKILL after 15 s) and deletes its data. */
   @Override
   public void close() throws IOException {
     process.destroy();

@@ -1,5 +1,7 @@
 package io.switchboard.stream.kafka;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -14,7 +16,25 @@ final class Kafka implements BeforeAllCallback {
 
   @Override
   public void beforeAll(ExtensionContext context) {
-    broker = EmbeddedKafkaBroker.get(context);
+    // One per test run: started by the first test class that asks, stopped and deleted when the
+    // run ends (JUnit closes what the root store holds).
+    broker =
+        context
+            .getRoot()
+            .getStore(ExtensionContext.Namespace.GLOBAL)
+            .getOrComputeIfAbsent(
+                EmbeddedKafkaBroker.class,
+                k -> {
+                  try {
+                    return EmbeddedKafkaBroker.start();
+                  } catch (IOException e) {
+                    throw new UncheckedIOException("Kafka did not start", e);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while starting Kafka", e);
+                  }
+                },
+                EmbeddedKafkaBroker.class);
   }
 
   String bootstrapServers() {
