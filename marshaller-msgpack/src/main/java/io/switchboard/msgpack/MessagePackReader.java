@@ -137,7 +137,7 @@ public final class MessagePackReader {
    * @throws IOException passed on from msgpack-core
    */
   public double readDouble() throws IOException {
-    if (unpacker.getNextFormat().getValueType() == ValueType.INTEGER) {
+    if (valueType() == ValueType.INTEGER) {
       return unpacker.unpackLong();
     }
     return unpacker.unpackDouble();
