@@ -1,5 +1,7 @@
 package io.switchboard.cli;
 
+import io.grpc.CallOptions;
+import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
@@ -94,6 +96,11 @@ final class CallCommand implements Callable<Integer> {
   boolean int64AsString;
 
   @Option(
+      names = {"-v", "--verbose"},
+      description = "Print the response headers and trailers to stderr.")
+  boolean verbose;
+
+  @Option(
       names = "--max-responses",
       paramLabel = "N",
       description =
@@ -111,10 +118,21 @@ final class CallCommand implements Callable<Integer> {
     JsonSettings settings = JsonSettings.newBuilder().int64AsString(int64AsString).build();
     try (Connection c = Connection.open(target, connection)) {
       MethodSchema m = name.find(c.describeService(name.service()));
+      if (m.request() == null || m.response() == null) {
+        err.println(
+            "switchboard: warning: "
+                + m.fullName()
+                + " publishes no schema for its "
+                + (m.request() == null ? "requests" : "responses")
+                + " (not MessagePackMarshaller's): JSON objects go as MessagePack maps, as is");
+        err.flush();
+      }
+      Channel channel = verbose ? Verbose.intercept(c.channel(), err) : c.channel();
       try (JsonRequests requests = new JsonRequests(input(), settings.maxJsonBytes())) {
         Status status =
             new Exchange(
-                    c,
+                    channel,
+                    c.callOptions(),
                     m,
                     JsonTranscoder.forRequests(m, settings),
                     JsonTranscoder.forResponses(m, settings),
@@ -149,7 +167,8 @@ final class CallCommand implements Callable<Integer> {
 
   /** One call: requests sent as read and as the transport is ready, responses printed. */
   private final class Exchange implements ClientResponseObserver<byte[], byte[]> {
-    private final Connection connection;
+    private final Channel channel;
+    private final CallOptions callOptions;
     private final MethodSchema method;
     private final JsonTranscoder requests;
     private final JsonTranscoder responses;
@@ -162,12 +181,14 @@ final class CallCommand implements Callable<Integer> {
     private volatile Status failure; // a response that does not transcode
 
     Exchange(
-        Connection connection,
+        Channel channel,
+        CallOptions callOptions,
         MethodSchema method,
         JsonTranscoder requests,
         JsonTranscoder responses,
         PrintWriter out) {
-      this.connection = connection;
+      this.channel = channel;
+      this.callOptions = callOptions;
       this.method = method;
       this.requests = requests;
       this.responses = responses;
@@ -197,8 +218,7 @@ final class CallCommand implements Callable<Integer> {
                   + " and takes one JSON document");
         }
       }
-      ClientCall<byte[], byte[]> clientCall =
-          connection.channel().newCall(descriptor, connection.callOptions());
+      ClientCall<byte[], byte[]> clientCall = channel.newCall(descriptor, callOptions);
       switch (method.kind()) {
         case UNARY -> ClientCalls.asyncUnaryCall(clientCall, single, this);
         case SERVER_STREAMING -> ClientCalls.asyncServerStreamingCall(clientCall, single, this);

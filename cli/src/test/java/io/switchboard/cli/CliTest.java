@@ -212,6 +212,33 @@ class CliTest {
   }
 
   @Test
+  void verbosePrintsResponseHeadersAndTrailers() throws IOException {
+    CliRun r = call("", "test.Calc/Get", "{\"id\": 1}", "-v");
+    assertThat(r.exit()).as(r.toString()).isZero();
+    assertThat(lines(r.out())).hasSize(1);
+    assertThat(r.err())
+        .startsWith("switchboard: response headers\n")
+        .contains("  content-type: application/grpc\n")
+        .contains("switchboard: response trailers\n");
+  }
+
+  @Test
+  void aMethodWithoutSchemaIsCalledSchemalessWithAWarning() {
+    TestServer echo =
+        grpc.nettyServer(
+            new io.switchboard.testing.EchoService("e").definition(),
+            SchemaReflection.newService());
+    CliRun r = run("call", "--plaintext", echo.target(), "test.Echo/Echo", "{\"a\": 1}");
+    assertThat(r.err())
+        .startsWith(
+            "switchboard: warning: test.Echo/Echo publishes no schema for its requests"
+                + " (not MessagePackMarshaller's): JSON objects go as MessagePack maps, as is\n");
+    // Its UTF-8 answer is no MessagePack message: INTERNAL, naming the response.
+    assertThat(r.exit()).as(r.toString()).isEqualTo(64 + 13);
+    assertThat(r.err()).contains("switchboard: INTERNAL: response 1: ");
+  }
+
+  @Test
   void failingCallExitsWith64PlusItsStatusCode() {
     CliRun r = call("", "test.Calc/Get", "{\"id\": 404}");
     assertThat(r.exit()).as(r.toString()).isEqualTo(64 + 5);

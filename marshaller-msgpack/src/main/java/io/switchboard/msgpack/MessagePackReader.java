@@ -1,8 +1,10 @@
 package io.switchboard.msgpack;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.msgpack.core.MessageFormat;
+import org.msgpack.core.MessageTypeException;
 import org.msgpack.core.MessageUnpacker;
 import org.msgpack.core.buffer.MessageBuffer;
 import org.msgpack.value.ValueType;
@@ -78,11 +80,11 @@ public final class MessagePackReader {
    * @throws IOException passed on from msgpack-core
    */
   public int readInt() throws IOException {
-    if (nextIsFloat()) {
-      return (int)
-          wholeNumber(unpacker.unpackDouble(), "an int", Integer.MIN_VALUE, Integer.MAX_VALUE);
+    try {
+      return unpacker.unpackInt();
+    } catch (MessageTypeException e) {
+      return (int) wholeNumber(refusedFloat(e), "an int", Integer.MIN_VALUE, Integer.MAX_VALUE);
     }
-    return unpacker.unpackInt();
   }
 
   /**
@@ -92,14 +94,28 @@ public final class MessagePackReader {
    * @throws IOException passed on from msgpack-core
    */
   public long readLong() throws IOException {
-    if (nextIsFloat()) {
-      return wholeNumber(unpacker.unpackDouble(), "a long", Long.MIN_VALUE, Long.MAX_VALUE);
+    try {
+      return unpacker.unpackLong();
+    } catch (MessageTypeException e) {
+      return wholeNumber(refusedFloat(e), "a long", Long.MIN_VALUE, Long.MAX_VALUE);
     }
-    return unpacker.unpackLong();
   }
 
-  private boolean nextIsFloat() throws IOException {
-    return valueType() == ValueType.FLOAT;
+  /**
+   * Returns the float msgpack-core just refused to read as an integer, or rethrows its refusal of
+   * anything else. Integers are read without looking at the format byte first (the common case
+   * stays as fast as msgpack-core's own read); msgpack-core has then consumed the format byte of
+   * the float, named in its message ("... got Float (cb)"), and its payload follows.
+   */
+  private double refusedFloat(MessageTypeException e) throws IOException {
+    String m = e.getMessage();
+    if (m != null && m.endsWith("(ca)")) {
+      return ByteBuffer.wrap(unpacker.readPayload(4)).getFloat();
+    }
+    if (m != null && m.endsWith("(cb)")) {
+      return ByteBuffer.wrap(unpacker.readPayload(8)).getDouble();
+    }
+    throw e;
   }
 
   /** Returns a float's value as an integer if it is an exact whole number within min..max. */
@@ -121,7 +137,7 @@ public final class MessagePackReader {
    * @throws IOException passed on from msgpack-core
    */
   public double readDouble() throws IOException {
-    if (unpacker.getNextFormat().getValueType() == ValueType.INTEGER) {
+    if (valueType() == ValueType.INTEGER) {
       return unpacker.unpackLong();
     }
     return unpacker.unpackDouble();

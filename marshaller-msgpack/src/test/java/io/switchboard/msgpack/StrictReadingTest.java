@@ -36,6 +36,8 @@ class StrictReadingTest {
 
   record One(int x) {}
 
+  record Real(double x) {}
+
   record Numbers(List<List<Integer>> lists) {}
 
   private static <T> T decode(MessagePackMarshaller<T> m, String hex) {
@@ -116,6 +118,9 @@ class StrictReadingTest {
         .endsWith("field One.x at x: the byte 0xc1, which MessagePack never uses")
         .doesNotContain("Exception")
         .doesNotContain("NEVER_USED");
+    Status neverUsedForADouble = rejected(MessagePackMarshaller.of(Real.class), "91c1");
+    assertThat(neverUsedForADouble.getDescription())
+        .endsWith("field Real.x at x: the byte 0xc1, which MessagePack never uses");
     Status wrong = rejected(MessagePackMarshaller.of(User.class), "950105a0002a");
     assertThat(wrong.getDescription())
         .isEqualTo(
