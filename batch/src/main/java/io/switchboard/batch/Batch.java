@@ -10,6 +10,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -185,7 +186,7 @@ final class Batch<I, O> {
       Function<? super Batch<I, O>, AttemptOutcome<I, O>> classify,
       ScheduledExecutorService timers,
       long backoffNanos,
-      Runnable relaunch) {
+      Consumer<? super Batch<I, O>> relaunch) {
     if (state != State.RUNNING || attempts != attempt) {
       return null;
     }
@@ -200,7 +201,7 @@ final class Batch<I, O> {
     keep(outcome.retryStatuses());
     state = State.BACKOFF;
     try {
-      timer = timers.schedule(relaunch, backoffNanos, TimeUnit.NANOSECONDS);
+      timer = timers.schedule(() -> relaunch.accept(this), backoffNanos, TimeUnit.NANOSECONDS);
       return new Settled<>(outcome, latency, false);
     } catch (RejectedExecutionException closed) {
       state = State.DONE;

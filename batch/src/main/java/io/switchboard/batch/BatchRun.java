@@ -68,6 +68,9 @@ final class BatchRun<I, O> {
   private final ResultLedger<I, O> ledger;
   private final Context context;
   private final Context.CancellationListener contextCancelled = this::contextCancelled;
+  // Made once per run rather than per attempt.
+  private final Predicate<Status.Code> retryable;
+  private final Consumer<Batch<I, O>> relaunch = this::relaunch;
 
   /** The future a caller holds: completing it from outside (cancel, timeout) stops the run. */
   final CancellingFuture<Object> future = new CancellingFuture<>(how -> stop(stopReasonFor(how)));
@@ -106,6 +109,7 @@ final class BatchRun<I, O> {
     this.onFinish = shared.onFinish();
     this.executor = settings.executor().orElse(null);
     this.retry = settings.retry();
+    this.retryable = retry::isRetryable;
     this.callTimeoutNanos = settings.callTimeout().toNanos();
     this.limiter = limiter;
     this.reader = reader;
@@ -291,11 +295,11 @@ final class BatchRun<I, O> {
       }
     }
     long backoff = attemptNo < retry.maxAttempts() ? retry.backoffNanos(attemptNo) : 0;
-    Predicate<Status.Code> retryable =
+    Predicate<Status.Code> retryNow =
         attemptNo < retry.maxAttempts()
                 && stopReason.get() == null
                 && !(hasDeadline && deadlineNanos - now <= backoff)
-            ? retry::isRetryable
+            ? this.retryable
             : NO_RETRY;
     Object answer = value;
     Throwable failure = error;
@@ -305,10 +309,10 @@ final class BatchRun<I, O> {
             now,
             batch ->
                 AttemptOutcome.classify(
-                    batch, attemptNo, answer, failure, shape.perBatch(), retryable),
+                    batch, attemptNo, answer, failure, shape.perBatch(), retryNow),
             timer,
             backoff,
-            () -> relaunch(b));
+            relaunch);
     if (settled == null) {
       return; // stale: the batch was aborted, and the abort reported its items
     }

@@ -45,7 +45,7 @@ class BatchTest {
         batch -> AttemptOutcome.classify(batch, attempt, reply, null, true, UNAVAILABLE_ONLY),
         timers,
         HOUR,
-        relaunch);
+        batch -> relaunch.run());
   }
 
   @Test
@@ -88,7 +88,7 @@ class BatchTest {
             batch -> AttemptOutcome.classify(batch, 1, reply, null, true, UNAVAILABLE_ONLY),
             timers,
             TimeUnit.MILLISECONDS.toNanos(1),
-            relaunched::countDown);
+            batch -> relaunched.countDown());
     assertThat(settled.done()).isFalse();
     assertThat(settled.outcome().finals())
         .extracting(ItemResult::input, ItemResult::outcome)
