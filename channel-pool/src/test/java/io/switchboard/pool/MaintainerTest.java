@@ -221,6 +221,45 @@ class MaintainerTest {
   }
 
   @Test
+  void aBurstInEveryIdleTimeoutWindowKeepsTheRotationHoweverIdleThePoolIsBetween() {
+    // What PoolStressTest met on a loaded machine: callers pause out of phase, so the pool is idle
+    // most of the time but no whole window is. Shrinking goes by a window's peak, so the rotation
+    // stays until a whole idleTimeout window passes without a call.
+    Maintainer maintainer =
+        maintainer(b -> b.callsPerChannel(2).maxChannels(3).idleTimeout(Duration.ofMillis(100)));
+    List<PooledChannel> held = new ArrayList<>();
+    while (maintainer.active().length < 3) { // fill every channel, so that the pool grows
+      for (PooledChannel channel : maintainer.active()) {
+        while (channel.inFlight() < 2) {
+          assertThat(channel.retain()).isTrue();
+          held.add(channel);
+        }
+      }
+      assertThat(maintainer.grow()).isNotNull();
+    }
+    held.forEach(c -> c.release(io.grpc.Status.OK));
+    for (int pass = 1; pass <= 100; pass++) { // 1 s of passes; six calls at one pass in five
+      List<PooledChannel> burst = new ArrayList<>();
+      if (pass % 5 == 2) { // never the pass that ends a window: only the peak can keep it
+        for (PooledChannel channel : maintainer.active()) {
+          for (int call = 0; call < 2; call++) {
+            assertThat(channel.retain()).isTrue();
+            burst.add(channel);
+          }
+        }
+      }
+      maintainer.maintainOnce(advance(Duration.ofMillis(10)));
+      burst.forEach(c -> c.release(io.grpc.Status.OK));
+      assertThat(maintainer.active()).as("pass %d", pass).hasSize(3);
+    }
+    for (int pass = 0; pass < 20; pass++) { // a whole window without calls, wherever it starts
+      maintainer.maintainOnce(advance(Duration.ofMillis(10)));
+    }
+    assertThat(maintainer.active()).hasSize(1);
+    assertThat(maintainer.stats(false, true).shrunk()).isEqualTo(2);
+  }
+
+  @Test
   void aChannelThatGoesIdleWhileThePoolRestsIsLeftIdleAndHealthy() {
     Maintainer maintainer = connectedAfterThreeQuietPasses();
 
