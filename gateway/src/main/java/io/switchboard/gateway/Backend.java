@@ -51,7 +51,7 @@ interface Backend {
     return of(pool, pool::isHealthy);
   }
 
-  private static Backend of(ManagedChannel channel, BooleanSupplier health) {
+  static Backend of(ManagedChannel channel, BooleanSupplier health) {
     return new Backend() {
       @Override
       public Channel channel() {

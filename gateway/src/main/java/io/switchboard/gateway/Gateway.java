@@ -1,9 +1,12 @@
 package io.switchboard.gateway;
 
+import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
-import io.grpc.netty.NettyServerBuilder;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.switchboard.msgpack.json.JsonSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -25,7 +28,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A gRPC gateway: a server of its own that routes every call by its service name to a backend and
- * passes the messages through as bytes, never parsing them, for unary and all streaming kinds.
+ * passes the messages through as bytes, never parsing them, for unary and all streaming kinds. Its
+ * one port serves, chosen per request by the {@code content-type}, native gRPC over HTTP/2,
+ * gRPC-Web (binary and text; unary and server-streaming) and the Connect protocol's JSON (unary and
+ * server-streaming, transcoded to MessagePack by the schema the backend publishes), over HTTP/1.1
+ * and HTTP/2 (see {@link Protocol}).
  *
  * <pre>{@code
  * Gateway gateway = Gateway.builder()
@@ -60,9 +67,9 @@ import org.slf4j.LoggerFactory;
  * route's name and exact service names report whether that route's backend is healthy. {@link
  * #metrics()} counts calls, failures by code, calls in flight and bytes per route.
  *
- * <p>Thread-safe. Listener callbacks run on the transport threads unless an {@linkplain
- * Builder#executor executor} is given: the gateway's work per message is a hand-over that never
- * blocks.
+ * <p>Thread-safe. Calls run on the transport threads (the authenticator on an {@linkplain
+ * Builder#executor executor} if one is given): the gateway's work per message is a hand-over that
+ * never blocks.
  */
 public final class Gateway implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Gateway.class);
@@ -74,8 +81,10 @@ public final class Gateway implements AutoCloseable {
   private final Map<String, RouteHandler> handlers;
   private final RouteTable table;
   private final HealthStatusManager health = new HealthStatusManager();
+  private final Server local;
+  private final ManagedChannel localChannel;
   private final Object lock = new Object();
-  private Server server;
+  private FrontServer server;
   private ScheduledExecutorService healthPoller;
   private boolean stopped;
 
@@ -99,8 +108,30 @@ public final class Gateway implements AutoCloseable {
       throw e;
     }
     this.handlers = byName;
-    this.table = new RouteTable(List.copyOf(byName.values()), admission);
+    // The gateway's own services (health) run on an in-process server behind the same front.
+    String name = "switchboard-gateway-" + System.identityHashCode(this);
+    this.local =
+        InProcessServerBuilder.forName(name)
+            .directExecutor()
+            .addService(health.getHealthService())
+            .build();
+    try {
+      local.start();
+    } catch (IOException e) {
+      shutdownBackends(byName.values());
+      throw new UncheckedIOException(e);
+    }
+    this.localChannel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    Route localRoute =
+        Route.named("gateway").service(HEALTH_SERVICE).target("in-process").usePlaintext().build();
+    RouteHandler localHandler =
+        new RouteHandler(
+            localRoute, Backend.of(localChannel, () -> true), new Admission(null), headerPolicy);
+    this.table = new RouteTable(List.copyOf(byName.values()), admission, localHandler);
   }
+
+  /** The health service, served by the gateway itself without authentication. */
+  static final String HEALTH_SERVICE = "grpc.health.v1.Health";
 
   /** Returns a builder of a gateway. */
   public static Builder builder() {
@@ -119,27 +150,28 @@ public final class Gateway implements AutoCloseable {
       if (server != null || stopped) {
         throw new IllegalStateException("gateway: start() already called");
       }
-      int maxMessage =
-          settings.routes.stream().mapToInt(Route::maxMessageBytes).max().orElseThrow();
-      NettyServerBuilder builder =
-          NettyServerBuilder.forAddress(new InetSocketAddress(settings.bindAddress, settings.port))
-              .fallbackHandlerRegistry(table)
-              .addService(health.getHealthService())
-              .maxInboundMessageSize(maxMessage)
-              .flowControlWindow(settings.flowControlWindowBytes);
-      if (settings.executor == null) {
-        builder.directExecutor();
-      } else {
-        builder.executor(settings.executor);
-      }
-      Server started;
+      FrontSettings front =
+          new FrontSettings(table, settings.cors, settings.json, settings.executor);
+      FrontServer started;
       try {
-        started = builder.build().start();
-      } catch (IOException e) {
+        started =
+            FrontServer.start(
+                new InetSocketAddress(settings.bindAddress, settings.port),
+                front,
+                null,
+                settings.flowControlWindowBytes,
+                0);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        stopped = true;
+        shutdownBackends();
+        throw new IllegalStateException("gateway: interrupted while binding", e);
+      } catch (Exception e) {
         stopped = true;
         shutdownBackends();
         throw new UncheckedIOException(
-            "gateway: cannot listen on " + settings.bindAddress + ":" + settings.port, e);
+            "gateway: cannot listen on " + settings.bindAddress + ":" + settings.port,
+            e instanceof IOException io ? io : new IOException(e));
       }
       server = started;
       healthPoller =
@@ -176,7 +208,7 @@ public final class Gateway implements AutoCloseable {
       if (server == null) {
         throw new IllegalStateException("gateway: not started (expected: start() first)");
       }
-      return (InetSocketAddress) server.getListenSockets().get(0);
+      return server.address();
     }
   }
 
@@ -209,7 +241,7 @@ public final class Gateway implements AutoCloseable {
     if (grace.isNegative()) {
       throw new IllegalArgumentException("grace: " + grace + " (expected: >= 0)");
     }
-    Server toStop;
+    FrontServer toStop;
     synchronized (lock) {
       if (stopped) {
         return;
@@ -223,19 +255,29 @@ public final class Gateway implements AutoCloseable {
     health.enterTerminalState();
     try {
       if (toStop != null) {
-        toStop.shutdown();
-        if (!toStop.awaitTermination(grace.toNanos(), TimeUnit.NANOSECONDS)) {
-          toStop.shutdownNow();
-          toStop.awaitTermination(grace.toNanos() + 1_000_000_000L, TimeUnit.NANOSECONDS);
-        }
+        toStop.stopAccepting();
+        awaitCallsDone(grace);
+        toStop.shutdown(Duration.ofSeconds(1));
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      if (toStop != null) {
-        toStop.shutdownNow();
-      }
     } finally {
       shutdownBackends();
+      localChannel.shutdownNow();
+      local.shutdownNow();
+    }
+  }
+
+  /** Waits until no call is in flight on any route, or the grace is over. */
+  private void awaitCallsDone(Duration grace) throws InterruptedException {
+    long deadline = System.nanoTime() + grace.toNanos();
+    while (System.nanoTime() - deadline < 0) {
+      boolean idle =
+          handlers.values().stream().allMatch(h -> h.counters().snapshot().inFlight() == 0);
+      if (idle) {
+        return;
+      }
+      TimeUnit.MILLISECONDS.sleep(10);
     }
   }
 
@@ -247,7 +289,7 @@ public final class Gateway implements AutoCloseable {
 
   /** Blocks until the gateway has stopped. */
   public void awaitTermination() throws InterruptedException {
-    Server s;
+    FrontServer s;
     synchronized (lock) {
       s = server;
     }
@@ -309,7 +351,9 @@ public final class Gateway implements AutoCloseable {
       boolean forwardCredentials,
       Executor executor,
       Duration healthCheckInterval,
-      int flowControlWindowBytes) {}
+      int flowControlWindowBytes,
+      Cors cors,
+      JsonSettings json) {}
 
   /** Builds a {@link Gateway}; each setter checks its argument at once. Not thread-safe. */
   public static final class Builder {
@@ -324,8 +368,32 @@ public final class Gateway implements AutoCloseable {
     private Executor executor;
     private Duration healthCheckInterval = DEFAULT_HEALTH_CHECK_INTERVAL;
     private int flowControlWindowBytes = Route.DEFAULT_FLOW_CONTROL_WINDOW_BYTES;
+    private Cors cors;
+    private JsonSettings json = JsonSettings.defaults();
 
     private Builder() {}
+
+    /**
+     * Sets which browser origins may call the gateway (gRPC-Web and JSON from web pages); a route's
+     * own {@linkplain Route.Builder#cors settings} win. Default: none, no CORS header is sent.
+     *
+     * @throws NullPointerException if the settings are null
+     */
+    public Builder cors(Cors cors) {
+      this.cors = Objects.requireNonNull(cors, "cors");
+      return this;
+    }
+
+    /**
+     * Sets the limits of JSON transcoding (body size, nesting depth, string length). Default:
+     * {@link JsonSettings#defaults()}; a route's {@code maxMessageBytes} bounds bodies too.
+     *
+     * @throws NullPointerException if the settings are null
+     */
+    public Builder json(JsonSettings settings) {
+      this.json = Objects.requireNonNull(settings, "settings");
+      return this;
+    }
 
     /**
      * Sets the port to listen on; 0 (the default) picks a free one, read it with {@link #port()}.
@@ -392,8 +460,8 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * Runs call callbacks (and the authenticator) on this executor instead of the transport
-     * threads. Only needed for an authenticator that blocks; it costs a thread hop per message.
+     * Runs the authenticator on this executor instead of the transport threads. Only needed for an
+     * authenticator that blocks; it costs a thread hop per call.
      *
      * @throws NullPointerException if the executor is null
      */
@@ -471,7 +539,9 @@ public final class Gateway implements AutoCloseable {
               forwardCredentials,
               executor,
               healthCheckInterval,
-              flowControlWindowBytes));
+              flowControlWindowBytes,
+              cors,
+              json));
     }
   }
 }

@@ -157,6 +157,9 @@ final class ProxyCall {
     @Override
     public void onClose(Status status, Metadata trailers) {
       Status toClient = gatewayFailure;
+      if (toClient == null && serverCall instanceof FrontCall front) {
+        toClient = front.failure(); // the front refused the client's input
+      }
       if (toClient == null) {
         toClient = route.describeBackendFailure(status, trailers, headersReceived);
       }

@@ -57,6 +57,7 @@ public final class Route {
   private final Duration defaultTimeout;
   private final Duration maxTimeout;
   private final Consumer<ChannelPool.Builder> poolSettings;
+  private final Cors cors;
 
   private Route(Builder b) {
     this.name = b.name;
@@ -68,6 +69,7 @@ public final class Route {
     this.defaultTimeout = b.defaultTimeout;
     this.maxTimeout = b.maxTimeout;
     this.poolSettings = b.poolSettings;
+    this.cors = b.cors;
   }
 
   /**
@@ -125,6 +127,11 @@ public final class Route {
     return poolSettings;
   }
 
+  /** Returns the route's own CORS settings, which win over the gateway's, if any. */
+  public Optional<Cors> cors() {
+    return Optional.ofNullable(cors);
+  }
+
   /** Returns a builder with this route's settings. */
   public Builder toBuilder() {
     Builder b = new Builder(name);
@@ -136,6 +143,7 @@ public final class Route {
     b.defaultTimeout = defaultTimeout;
     b.maxTimeout = maxTimeout;
     b.poolSettings = poolSettings;
+    b.cors = cors;
     return b;
   }
 
@@ -169,6 +177,7 @@ public final class Route {
     private Duration defaultTimeout;
     private Duration maxTimeout;
     private Consumer<ChannelPool.Builder> poolSettings = pool -> {};
+    private Cors cors;
 
     private Builder(String name) {
       Objects.requireNonNull(name, "name");
@@ -286,6 +295,17 @@ public final class Route {
      */
     public Builder pool(Consumer<ChannelPool.Builder> settings) {
       this.poolSettings = Objects.requireNonNull(settings, "settings");
+      return this;
+    }
+
+    /**
+     * Sets which browser origins may call this route's services; wins over the gateway's {@link
+     * Gateway.Builder#cors}. Default: the gateway's.
+     *
+     * @throws NullPointerException if the settings are null
+     */
+    public Builder cors(Cors cors) {
+      this.cors = Objects.requireNonNull(cors, "cors");
       return this;
     }
 

@@ -13,16 +13,21 @@ final class RouteCounters {
   private final LongAdder requestBytes = new LongAdder();
   private final LongAdder responseBytes = new LongAdder();
   private final LongAdder[] failuresByCode = new LongAdder[Status.Code.values().length];
+  private final LongAdder[] callsByProtocol = new LongAdder[Protocol.values().length];
 
   RouteCounters(String route) {
     this.route = route;
     for (int i = 0; i < failuresByCode.length; i++) {
       failuresByCode[i] = new LongAdder();
     }
+    for (int i = 0; i < callsByProtocol.length; i++) {
+      callsByProtocol[i] = new LongAdder();
+    }
   }
 
-  void callStarted() {
+  void callStarted(Protocol protocol) {
     calls.increment();
+    callsByProtocol[protocol.ordinal()].increment();
   }
 
   void callClosed(Status.Code code) {
@@ -50,9 +55,17 @@ final class RouteCounters {
         failures.put(code, n);
       }
     }
+    Map<Protocol, Long> byProtocol = new EnumMap<>(Protocol.class);
+    for (Protocol protocol : Protocol.values()) {
+      long n = callsByProtocol[protocol.ordinal()].sum();
+      if (n > 0) {
+        byProtocol.put(protocol, n);
+      }
+    }
     return new RouteMetrics(
         route,
         callsNow,
+        byProtocol,
         Math.max(0, callsNow - closedNow),
         failures,
         requestBytes.sum(),

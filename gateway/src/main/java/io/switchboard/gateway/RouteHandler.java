@@ -9,6 +9,7 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.Status;
+import io.switchboard.msgpack.json.JsonSettings;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -20,6 +21,7 @@ final class RouteHandler implements ServerCallHandler<InputStream, InputStream> 
   private final Admission admission;
   private final HeaderPolicy headerPolicy;
   private final RouteCounters counters;
+  private volatile SchemaCache schemas;
 
   RouteHandler(Route route, Backend backend, Admission admission, HeaderPolicy headerPolicy) {
     this.route = route;
@@ -32,7 +34,19 @@ final class RouteHandler implements ServerCallHandler<InputStream, InputStream> 
   @Override
   public ServerCall.Listener<InputStream> startCall(
       ServerCall<InputStream, InputStream> call, Metadata headers) {
-    counters.callStarted();
+    return startCall(call, headers, Context.current().getDeadline(), Protocol.GRPC);
+  }
+
+  /**
+   * Starts a call: authentication, the deadline policy applied to the client's deadline (null for
+   * none), then the backend call.
+   */
+  ServerCall.Listener<InputStream> startCall(
+      ServerCall<InputStream, InputStream> call,
+      Metadata headers,
+      Deadline clientDeadline,
+      Protocol protocol) {
+    counters.callStarted(protocol);
     Status denied = admission.check(call.getMethodDescriptor().getFullMethodName(), headers);
     if (denied != null) {
       counters.callClosed(denied.getCode());
@@ -43,7 +57,7 @@ final class RouteHandler implements ServerCallHandler<InputStream, InputStream> 
     CallOptions options =
         CallOptions.DEFAULT
             .withExecutor(MoreExecutors.directExecutor())
-            .withDeadline(deadlineFor(Context.current().getDeadline()));
+            .withDeadline(deadlineFor(clientDeadline));
     ClientCall<InputStream, InputStream> backendCall =
         backend.channel().newCall(call.getMethodDescriptor(), options);
     ProxyCall proxy = new ProxyCall(call, backendCall, this);
@@ -88,6 +102,21 @@ final class RouteHandler implements ServerCallHandler<InputStream, InputStream> 
                 + " unavailable: "
                 + status.getDescription())
         .withCause(status.getCause());
+  }
+
+  /** Returns the schemas of this route's backend, made at the first JSON call. */
+  SchemaCache schemas(JsonSettings settings) {
+    SchemaCache cache = schemas;
+    if (cache == null) {
+      synchronized (this) {
+        cache = schemas;
+        if (cache == null) {
+          cache = new SchemaCache(backend.channel(), settings);
+          schemas = cache;
+        }
+      }
+    }
+    return cache;
   }
 
   String name() {

@@ -1,5 +1,6 @@
 package io.switchboard.gateway;
 
+import io.grpc.Deadline;
 import io.grpc.HandlerRegistry;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -34,13 +35,23 @@ final class RouteTable extends HandlerRegistry {
   private final Map<String, RouteHandler> exact = new HashMap<>();
   private final List<Map.Entry<String, RouteHandler>> prefixes = new ArrayList<>();
   private final RouteHandler fallback;
+  private final RouteHandler local;
   private final Admission admission;
   private final String patterns;
   private final Map<String, ServerMethodDefinition<?, ?>> methods = new ConcurrentHashMap<>();
   private final LongAdder unrouted = new LongAdder();
 
   RouteTable(List<RouteHandler> routes, Admission admission) {
+    this(routes, admission, null);
+  }
+
+  /**
+   * @param local the gateway's own services (health), served in-process without authentication;
+   *     null for none
+   */
+  RouteTable(List<RouteHandler> routes, Admission admission, RouteHandler local) {
     this.admission = admission;
+    this.local = local;
     RouteHandler defaultRoute = null;
     List<String> all = new ArrayList<>();
     for (RouteHandler handler : routes) {
@@ -65,6 +76,9 @@ final class RouteTable extends HandlerRegistry {
 
   /** Returns the route for a full service name, or null if none matches. */
   RouteHandler route(String service) {
+    if (local != null && local.route().services().contains(service)) {
+      return local;
+    }
     RouteHandler handler = exact.get(service);
     if (handler != null) {
       return handler;
@@ -75,6 +89,38 @@ final class RouteTable extends HandlerRegistry {
       }
     }
     return fallback;
+  }
+
+  /** Returns the route of a full method name ({@code svc/Method}), or null if none matches. */
+  RouteHandler routeOfMethod(String fullMethodName) {
+    String service = MethodDescriptor.extractFullServiceName(fullMethodName);
+    return service == null ? null : route(service);
+  }
+
+  /** Returns whether the route is the gateway's own (health), not a backend's. */
+  boolean isLocal(RouteHandler route) {
+    return route == local;
+  }
+
+  /** Returns the passthrough descriptor of a method (cached, bounded). */
+  @SuppressWarnings("unchecked")
+  MethodDescriptor<InputStream, InputStream> descriptor(String fullMethodName) {
+    return (MethodDescriptor<InputStream, InputStream>)
+        lookupMethod(fullMethodName, null).getMethodDescriptor();
+  }
+
+  /** Starts a call from the gateway's front on its route, or closes it if none matches. */
+  ServerCall.Listener<InputStream> start(
+      String fullMethodName,
+      ServerCall<InputStream, InputStream> call,
+      Metadata headers,
+      Deadline deadline,
+      Protocol protocol) {
+    ServerCallHandler<?, ?> handler = lookupMethod(fullMethodName, null).getServerCallHandler();
+    if (handler instanceof RouteHandler route) {
+      return route.startCall(call, headers, deadline, protocol);
+    }
+    return ((Unrouted) handler).startCall(call, headers);
   }
 
   /** Returns how many calls named a service no route matches. */
