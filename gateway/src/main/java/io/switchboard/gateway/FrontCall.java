@@ -12,6 +12,7 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.base64.Base64;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One request on the gateway's front, whatever its protocol, as the {@link ServerCall} that a
@@ -31,6 +32,13 @@ import java.io.InputStream;
  * transport thread and they are handed over in order.
  */
 final class FrontCall extends ServerCall<InputStream, InputStream> {
+  /**
+   * Response bytes handed to the event loop and not yet written past which the call is not ready:
+   * 32 KiB, grpc-java's own on-ready threshold for its server streams.
+   */
+  static final int READY_THRESHOLD_BYTES = 32 * 1024;
+
+  private final AtomicInteger queuedBytes = new AtomicInteger();
   private final Exchange exchange;
   private final EventLoop loop;
   private final WireFormat format;
@@ -142,9 +150,9 @@ final class FrontCall extends ServerCall<InputStream, InputStream> {
     }
   }
 
-  /** The stream or connection became writable. */
+  /** The stream or connection became writable, or the hand-over queue drained. */
   void onWritable() {
-    if (!closed && listener != null) {
+    if (!closed && listener != null && isReady()) {
       listener.onReady();
     }
   }
@@ -408,9 +416,14 @@ final class FrontCall extends ServerCall<InputStream, InputStream> {
     responder.close(status, trailers);
   }
 
+  /**
+   * Ready while fewer than {@link #READY_THRESHOLD_BYTES} are handed to the event loop and not yet
+   * written, and the stream (or HTTP/1.1 connection) is writable: the writability alone would not
+   * see messages still in the event loop's queue.
+   */
   @Override
   public boolean isReady() {
-    return !closed && exchange.isWritable();
+    return !closed && queuedBytes.get() < READY_THRESHOLD_BYTES && exchange.isWritable();
   }
 
   @Override
