@@ -1,11 +1,20 @@
 package io.switchboard.gateway;
 
+import io.grpc.Attributes;
+import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.Status;
 import java.io.InputStream;
+import java.net.SocketAddress;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,12 +42,31 @@ final class Admission {
 
   /** Returns null to admit the call, else the status to close it with. */
   Status check(String fullMethodName, Metadata headers) {
+    return check(fullMethodName, headers, null);
+  }
+
+  /**
+   * Returns null to admit the call, else the status to close it with.
+   *
+   * @param call the call, whose transport attributes tell who the caller is; null if unknown
+   */
+  Status check(String fullMethodName, Metadata headers, ServerCall<?, ?> call, Protocol protocol) {
+    if (authenticator == null) {
+      return null;
+    }
+    return check(fullMethodName, headers, caller(call, protocol));
+  }
+
+  private Status check(String fullMethodName, Metadata headers, Authenticator.Caller caller) {
     if (authenticator == null) {
       return null;
     }
     Status status;
     try {
-      status = authenticator.authenticate(fullMethodName, headers);
+      status =
+          caller == null
+              ? authenticator.authenticate(fullMethodName, headers)
+              : authenticator.authenticate(fullMethodName, headers, caller);
     } catch (RuntimeException e) {
       logFailure(fullMethodName, e);
       return Status.UNAUTHENTICATED.withDescription(
@@ -50,6 +78,26 @@ final class Admission {
           "the gateway could not check the call's credentials (authenticator returned null)");
     }
     return status.isOk() ? null : status;
+  }
+
+  /** Returns the caller of a call from its transport attributes. */
+  static Authenticator.Caller caller(ServerCall<?, ?> call, Protocol protocol) {
+    Attributes attributes = call.getAttributes();
+    SocketAddress remote = attributes.get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+    SSLSession session = attributes.get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
+    List<X509Certificate> certificates = new ArrayList<>();
+    if (session != null) {
+      try {
+        for (Certificate certificate : session.getPeerCertificates()) {
+          if (certificate instanceof X509Certificate x509) {
+            certificates.add(x509);
+          }
+        }
+      } catch (SSLPeerUnverifiedException e) {
+        // No client certificate: an empty chain.
+      }
+    }
+    return new Authenticator.Caller(protocol, remote, certificates);
   }
 
   /** Returns how many times the authenticator has thrown. */

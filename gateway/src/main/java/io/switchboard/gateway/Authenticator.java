@@ -2,9 +2,14 @@ package io.switchboard.gateway;
 
 import io.grpc.Metadata;
 import io.grpc.Status;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * Decides whether the gateway forwards a call, so that it is not an open proxy: a one-method hook
@@ -31,6 +36,82 @@ public interface Authenticator {
    *     UNAUTHENTICATED} or {@code PERMISSION_DENIED}, with a description the caller can act on)
    */
   Status authenticate(String fullMethodName, Metadata headers);
+
+  /**
+   * Checks a call with what the transport knows of its caller: the protocol it came in, its address
+   * and, over mutual TLS, its verified certificate. The gateway calls this method; by default it
+   * ignores the caller and calls {@link #authenticate(String, Metadata)}. Override it (or use
+   * {@link #clientCertificate}) to admit callers by their certificate.
+   *
+   * @param fullMethodName the called method, e.g. {@code demo.UserService/GetUser}
+   * @param headers the request headers (read them, do not change them)
+   * @param caller who is calling
+   * @return {@link Status#OK} to forward the call, or the status to fail it with
+   */
+  default Status authenticate(String fullMethodName, Metadata headers, Caller caller) {
+    return authenticate(fullMethodName, headers);
+  }
+
+  /**
+   * The caller of one call as the transport knows it.
+   *
+   * @param protocol the protocol the call came in
+   * @param remoteAddress the client's address
+   * @param certificates the client's verified certificate chain (leaf first) over mutual TLS, else
+   *     empty
+   */
+  record Caller(
+      Protocol protocol, SocketAddress remoteAddress, List<X509Certificate> certificates) {
+    /**
+     * Creates a caller; the list is copied.
+     *
+     * @throws NullPointerException if the protocol or certificates are null
+     */
+    public Caller {
+      Objects.requireNonNull(protocol, "protocol");
+      certificates = List.copyOf(certificates);
+    }
+
+    /** Returns the client's certificate, if it presented one (mutual TLS). */
+    public Optional<X509Certificate> certificate() {
+      return certificates.isEmpty() ? Optional.empty() : Optional.of(certificates.get(0));
+    }
+  }
+
+  /**
+   * Returns an authenticator that admits callers whose verified TLS client certificate passes
+   * {@code allowed} (e.g. by its subject), refusing others with {@code PERMISSION_DENIED} and
+   * callers without a certificate with {@code UNAUTHENTICATED}. Needs {@link ServerTls} asking for
+   * client certificates.
+   *
+   * @throws NullPointerException if the predicate is null
+   */
+  static Authenticator clientCertificate(Predicate<X509Certificate> allowed) {
+    Objects.requireNonNull(allowed, "allowed");
+    return new Authenticator() {
+      @Override
+      public Status authenticate(String fullMethodName, Metadata headers) {
+        return Status.UNAUTHENTICATED.withDescription(
+            "no TLS client certificate (the gateway requires one)");
+      }
+
+      @Override
+      public Status authenticate(String fullMethodName, Metadata headers, Caller caller) {
+        if (caller.certificate().isEmpty()) {
+          return authenticate(fullMethodName, headers);
+        }
+        X509Certificate certificate = caller.certificate().get();
+        if (!allowed.test(certificate)) {
+          return Status.PERMISSION_DENIED.withDescription(
+              "client certificate "
+                  + certificate.getSubjectX500Principal().getName()
+                  + " may not call "
+                  + fullMethodName);
+        }
+        return Status.OK;
+      }
+    };
+  }
 
   /** The {@code authorization} request header. */
   Metadata.Key<String> AUTHORIZATION =

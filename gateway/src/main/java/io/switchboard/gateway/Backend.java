@@ -3,6 +3,7 @@ package io.switchboard.gateway;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
+import io.netty.handler.ssl.SslContext;
 import io.switchboard.pool.ChannelPool;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -36,12 +37,22 @@ interface Backend {
    * gateway's name and TLS choice are applied last.
    */
   static Backend pooled(Route route) {
+    SslContext tls =
+        route.trustedCertificates().isPresent() || route.clientCertificateChain().isPresent()
+            ? TlsContexts.forBackend(route)
+            : null;
     ChannelPool.Builder builder =
         ChannelPool.newBuilder(
-            () ->
-                NettyChannelBuilder.forTarget(route.target())
-                    .maxInboundMessageSize(route.maxMessageBytes())
-                    .flowControlWindow(route.flowControlWindowBytes()));
+            () -> {
+              NettyChannelBuilder channel =
+                  NettyChannelBuilder.forTarget(route.target())
+                      .maxInboundMessageSize(route.maxMessageBytes())
+                      .flowControlWindow(route.flowControlWindowBytes());
+              if (tls != null) {
+                channel.sslContext(tls);
+              }
+              return channel;
+            });
     route.poolSettings().accept(builder);
     builder.name("gateway route " + route.name());
     if (route.plaintext()) {

@@ -5,11 +5,11 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufOutputStream;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -52,14 +52,8 @@ final class ConnectResponder implements Responder {
       this.headers = headers;
       return;
     }
-    DefaultHttpResponse response =
-        new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
-    response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/connect+json");
-    WireHeaders.addTo(response.headers(), headers, "");
-    exchange.decorate(response.headers());
-    exchange.streaming(response);
     headersSent = true;
-    exchange.write(response);
+    exchange.startStream("application/connect+json", headers);
   }
 
   @Override
@@ -107,7 +101,7 @@ final class ConnectResponder implements Responder {
           new DefaultFullHttpResponse(
               HttpVersion.HTTP_1_1,
               HttpResponseStatus.valueOf(WireHeaders.connectHttpStatus(outcome.getCode())),
-              error(exchange, outcome));
+              error(exchange.alloc(), outcome));
     }
     response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
     WireHeaders.addTo(response.headers(), headers, "");
@@ -126,8 +120,8 @@ final class ConnectResponder implements Responder {
   }
 
   /** Returns Connect's JSON error body for a status. */
-  static ByteBuf error(Exchange exchange, Status status) {
-    ByteBuf out = exchange.alloc().buffer();
+  static ByteBuf error(ByteBufAllocator alloc, Status status) {
+    ByteBuf out = alloc.buffer();
     try (JsonGenerator g =
         JSON.createGenerator((java.io.OutputStream) new ByteBufOutputStream(out))) {
       writeError(g, status);

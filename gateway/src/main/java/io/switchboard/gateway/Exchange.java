@@ -1,14 +1,18 @@
 package io.switchboard.gateway;
 
 import io.grpc.Attributes;
+import io.grpc.Metadata;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObject;
-import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 
 /**
@@ -82,11 +86,20 @@ final class Exchange {
     }
   }
 
-  /** Marks a response whose length is not known ahead: chunked on HTTP/1.1. */
-  void streaming(HttpResponse response) {
+  /**
+   * Writes the headers of a streamed response (200, length not known ahead: chunked on HTTP/1.1)
+   * with the backend's headers and the CORS headers.
+   */
+  void startStream(String contentType, Metadata headers) {
+    DefaultHttpResponse response =
+        new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+    response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+    WireHeaders.addTo(response.headers(), headers, "");
+    decorate(response.headers());
     if (!http2) {
       HttpUtil.setTransferEncodingChunked(response, true);
     }
+    write(response);
   }
 
   void write(HttpObject message) {

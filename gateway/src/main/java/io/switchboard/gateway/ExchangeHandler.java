@@ -165,7 +165,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         return;
       }
       HttpUtil.setContentLength(response, 0);
-      send(ctx, request, response);
+      send(ctx, request, Cors.Decision.NONE, response); // preflight() added the CORS headers
       return;
     }
     if (fullMethod == null) {
@@ -367,6 +367,19 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
       HttpResponseStatus httpStatus,
       Cors.Decision cors,
       Status status) {
+    ByteBuf body = ConnectResponder.error(ctx.alloc(), status);
+    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, httpStatus, body);
+    response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+    HttpUtil.setContentLength(response, body.readableBytes());
+    send(ctx, request, cors, response);
+  }
+
+  /** Sends a whole response of the gateway's own; the exchange is then over. */
+  private void send(
+      ChannelHandlerContext ctx,
+      HttpRequest request,
+      Cors.Decision cors,
+      FullHttpResponse response) {
     Exchange answer =
         new Exchange(
             ctx,
@@ -377,25 +390,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
             null,
             () -> exchangeDone(ctx));
     exchange = answer;
-    ByteBuf body = ConnectResponder.error(answer, status);
-    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, httpStatus, body);
-    response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
-    HttpUtil.setContentLength(response, body.readableBytes());
     answer.decorate(response.headers());
-    answer.end(response);
-  }
-
-  private void send(ChannelHandlerContext ctx, HttpRequest request, FullHttpResponse response) {
-    Exchange answer =
-        new Exchange(
-            ctx,
-            http2,
-            http2 || HttpUtil.isKeepAlive(request),
-            Cors.Decision.NONE,
-            attributes,
-            null,
-            () -> exchangeDone(ctx));
-    exchange = answer;
     answer.end(response);
   }
 

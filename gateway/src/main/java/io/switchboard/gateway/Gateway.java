@@ -6,6 +6,7 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.switchboard.core.metrics.MetricSink;
 import io.switchboard.msgpack.json.JsonSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -83,6 +84,7 @@ public final class Gateway implements AutoCloseable {
   private final HealthStatusManager health = new HealthStatusManager();
   private final Server local;
   private final ManagedChannel localChannel;
+  private final GatewayMetrics instruments;
   private final Object lock = new Object();
   private FrontServer server;
   private ScheduledExecutorService healthPoller;
@@ -128,6 +130,7 @@ public final class Gateway implements AutoCloseable {
         new RouteHandler(
             localRoute, Backend.of(localChannel, () -> true), new Admission(null), headerPolicy);
     this.table = new RouteTable(List.copyOf(byName.values()), admission, localHandler);
+    this.instruments = new GatewayMetrics(settings.metrics, List.copyOf(byName.values()));
   }
 
   /** The health service, served by the gateway itself without authentication. */
@@ -143,7 +146,7 @@ public final class Gateway implements AutoCloseable {
    *
    * @return this gateway
    * @throws IllegalStateException if it was already started or stopped
-   * @throws UncheckedIOException if the port cannot be bound
+   * @throws UncheckedIOException if the port cannot be bound or the TLS files cannot be used
    */
   public Gateway start() {
     synchronized (lock) {
@@ -152,23 +155,31 @@ public final class Gateway implements AutoCloseable {
       }
       FrontSettings front =
           new FrontSettings(table, settings.cors, settings.json, settings.executor);
+      TlsContexts tls;
+      try {
+        tls = settings.tls == null ? null : new TlsContexts(settings.tls);
+      } catch (UncheckedIOException e) {
+        stopped = true;
+        release();
+        throw e;
+      }
       FrontServer started;
       try {
         started =
             FrontServer.start(
                 new InetSocketAddress(settings.bindAddress, settings.port),
                 front,
-                null,
+                tls,
                 settings.flowControlWindowBytes,
                 0);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         stopped = true;
-        shutdownBackends();
+        release();
         throw new IllegalStateException("gateway: interrupted while binding", e);
       } catch (Exception e) {
         stopped = true;
-        shutdownBackends();
+        release();
         throw new UncheckedIOException(
             "gateway: cannot listen on " + settings.bindAddress + ":" + settings.port,
             e instanceof IOException io ? io : new IOException(e));
@@ -184,6 +195,11 @@ public final class Gateway implements AutoCloseable {
       health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
       long every = settings.healthCheckInterval.toNanos();
       healthPoller.scheduleWithFixedDelay(this::updateHealth, 0, every, TimeUnit.NANOSECONDS);
+      if (tls != null) {
+        long reload = settings.tls.reloadInterval().toNanos();
+        healthPoller.scheduleWithFixedDelay(
+            tls::reloadIfChanged, reload, reload, TimeUnit.NANOSECONDS);
+      }
       log.debug("gateway listening on {} with routes {}", address(), settings.routes);
       return this;
     }
@@ -262,10 +278,16 @@ public final class Gateway implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
-      shutdownBackends();
-      localChannel.shutdownNow();
-      local.shutdownNow();
+      release();
     }
+  }
+
+  /** Closes what the gateway holds besides its listener: backends, in-process server, metrics. */
+  private void release() {
+    instruments.close();
+    shutdownBackends();
+    localChannel.shutdownNow();
+    local.shutdownNow();
   }
 
   /** Waits until no call is in flight on any route, or the grace is over. */
@@ -353,7 +375,9 @@ public final class Gateway implements AutoCloseable {
       Duration healthCheckInterval,
       int flowControlWindowBytes,
       Cors cors,
-      JsonSettings json) {}
+      JsonSettings json,
+      ServerTls tls,
+      MetricSink metrics) {}
 
   /** Builds a {@link Gateway}; each setter checks its argument at once. Not thread-safe. */
   public static final class Builder {
@@ -370,8 +394,35 @@ public final class Gateway implements AutoCloseable {
     private int flowControlWindowBytes = Route.DEFAULT_FLOW_CONTROL_WINDOW_BYTES;
     private Cors cors;
     private JsonSettings json = JsonSettings.defaults();
+    private ServerTls tls;
+    private MetricSink metrics = MetricSink.noop();
 
     private Builder() {}
+
+    /**
+     * Reports each route's calls (by protocol), calls in flight, failures by code and bytes through
+     * this sink (OpenTelemetry or Micrometer, see {@code metrics-opentelemetry} and {@code
+     * metrics-micrometer}); they are read from {@link Gateway#metrics()} when metrics are
+     * collected, so calls pay nothing. Default: {@link MetricSink#noop()}.
+     *
+     * @throws NullPointerException if the sink is null
+     */
+    public Builder metrics(MetricSink sink) {
+      this.metrics = Objects.requireNonNull(sink, "sink");
+      return this;
+    }
+
+    /**
+     * Serves TLS (with ALPN: HTTP/2 and HTTP/1.1) from PEM files, optionally requiring client
+     * certificates; the files are reloaded when they change. Default: cleartext (HTTP/1.1, and
+     * HTTP/2 by prior knowledge or upgrade).
+     *
+     * @throws NullPointerException if the settings are null
+     */
+    public Builder tls(ServerTls tls) {
+      this.tls = Objects.requireNonNull(tls, "tls");
+      return this;
+    }
 
     /**
      * Sets which browser origins may call the gateway (gRPC-Web and JSON from web pages); a route's
@@ -541,7 +592,9 @@ public final class Gateway implements AutoCloseable {
               healthCheckInterval,
               flowControlWindowBytes,
               cors,
-              json));
+              json,
+              tls,
+              metrics));
     }
   }
 }

@@ -5,10 +5,6 @@ import io.grpc.Status;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.base64.Base64;
 import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.nio.charset.StandardCharsets;
 
@@ -38,14 +34,8 @@ final class GrpcWebResponder implements Responder {
 
   @Override
   public void headers(Metadata headers) {
-    DefaultHttpResponse response =
-        new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
-    response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
-    WireHeaders.addTo(response.headers(), headers, "");
-    exchange.decorate(response.headers());
-    exchange.streaming(response);
     headersSent = true;
-    exchange.write(response);
+    exchange.startStream(contentType, headers);
   }
 
   @Override

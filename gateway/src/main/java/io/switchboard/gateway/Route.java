@@ -1,6 +1,7 @@
 package io.switchboard.gateway;
 
 import io.switchboard.pool.ChannelPool;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -58,6 +59,9 @@ public final class Route {
   private final Duration maxTimeout;
   private final Consumer<ChannelPool.Builder> poolSettings;
   private final Cors cors;
+  private final Path trustedCertificates;
+  private final Path clientCertificateChain;
+  private final Path clientPrivateKey;
 
   private Route(Builder b) {
     this.name = b.name;
@@ -70,6 +74,9 @@ public final class Route {
     this.maxTimeout = b.maxTimeout;
     this.poolSettings = b.poolSettings;
     this.cors = b.cors;
+    this.trustedCertificates = b.trustedCertificates;
+    this.clientCertificateChain = b.clientCertificateChain;
+    this.clientPrivateKey = b.clientPrivateKey;
   }
 
   /**
@@ -132,6 +139,21 @@ public final class Route {
     return Optional.ofNullable(cors);
   }
 
+  /** Returns the PEM CA bundle the backend's certificate must chain to, if not the JVM's. */
+  public Optional<Path> trustedCertificates() {
+    return Optional.ofNullable(trustedCertificates);
+  }
+
+  /** Returns the PEM certificate chain the gateway presents to the backend (mutual TLS), if any. */
+  public Optional<Path> clientCertificateChain() {
+    return Optional.ofNullable(clientCertificateChain);
+  }
+
+  /** Returns the PEM private key of {@link #clientCertificateChain()}, if any. */
+  public Optional<Path> clientPrivateKey() {
+    return Optional.ofNullable(clientPrivateKey);
+  }
+
   /** Returns a builder with this route's settings. */
   public Builder toBuilder() {
     Builder b = new Builder(name);
@@ -144,6 +166,9 @@ public final class Route {
     b.maxTimeout = maxTimeout;
     b.poolSettings = poolSettings;
     b.cors = cors;
+    b.trustedCertificates = trustedCertificates;
+    b.clientCertificateChain = clientCertificateChain;
+    b.clientPrivateKey = clientPrivateKey;
     return b;
   }
 
@@ -178,6 +203,9 @@ public final class Route {
     private Duration maxTimeout;
     private Consumer<ChannelPool.Builder> poolSettings = pool -> {};
     private Cors cors;
+    private Path trustedCertificates;
+    private Path clientCertificateChain;
+    private Path clientPrivateKey;
 
     private Builder(String name) {
       Objects.requireNonNull(name, "name");
@@ -310,10 +338,33 @@ public final class Route {
     }
 
     /**
+     * Trusts the backend's certificate when it chains to this PEM CA bundle (instead of the JVM's
+     * trusted CAs), for a backend with its own CA.
+     *
+     * @throws NullPointerException if the path is null
+     */
+    public Builder trustedCertificates(Path caBundle) {
+      this.trustedCertificates = Objects.requireNonNull(caBundle, "caBundle");
+      return this;
+    }
+
+    /**
+     * Presents this client certificate (PEM chain and PKCS#8 PEM key) to the backend, for a backend
+     * that requires mutual TLS.
+     *
+     * @throws NullPointerException if a path is null
+     */
+    public Builder clientCertificate(Path certificateChain, Path privateKey) {
+      this.clientCertificateChain = Objects.requireNonNull(certificateChain, "certificateChain");
+      this.clientPrivateKey = Objects.requireNonNull(privateKey, "privateKey");
+      return this;
+    }
+
+    /**
      * Builds the route.
      *
-     * @throws IllegalStateException if no pattern or no target was set, or the default timeout
-     *     exceeds the maximum
+     * @throws IllegalStateException if no pattern or no target was set, the default timeout exceeds
+     *     the maximum, or TLS files are given for a plaintext route
      */
     public Route build() {
       if (services.isEmpty()) {
@@ -321,6 +372,10 @@ public final class Route {
       }
       if (target == null) {
         throw new IllegalStateException("route " + name + ": no target (expected: target(...))");
+      }
+      if (plaintext && (trustedCertificates != null || clientCertificateChain != null)) {
+        throw new IllegalStateException(
+            "route " + name + ": TLS files with usePlaintext() (expected: one or the other)");
       }
       if (defaultTimeout != null
           && maxTimeout != null

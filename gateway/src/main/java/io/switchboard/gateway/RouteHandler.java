@@ -47,7 +47,8 @@ final class RouteHandler implements ServerCallHandler<InputStream, InputStream> 
       Deadline clientDeadline,
       Protocol protocol) {
     counters.callStarted(protocol);
-    Status denied = admission.check(call.getMethodDescriptor().getFullMethodName(), headers);
+    Status denied =
+        admission.check(call.getMethodDescriptor().getFullMethodName(), headers, call, protocol);
     if (denied != null) {
       counters.callClosed(denied.getCode());
       call.close(denied, new Metadata());

@@ -120,7 +120,7 @@ final class RouteTable extends HandlerRegistry {
     if (handler instanceof RouteHandler route) {
       return route.startCall(call, headers, deadline, protocol);
     }
-    return ((Unrouted) handler).startCall(call, headers);
+    return ((Unrouted) handler).start(call, headers, protocol);
   }
 
   /** Returns how many calls named a service no route matches. */
@@ -164,9 +164,14 @@ final class RouteTable extends HandlerRegistry {
     @Override
     public ServerCall.Listener<InputStream> startCall(
         ServerCall<InputStream, InputStream> call, Metadata headers) {
+      return start(call, headers, Protocol.GRPC);
+    }
+
+    ServerCall.Listener<InputStream> start(
+        ServerCall<InputStream, InputStream> call, Metadata headers, Protocol protocol) {
       unrouted.increment();
       String method = call.getMethodDescriptor().getFullMethodName();
-      Status status = admission.check(method, headers);
+      Status status = admission.check(method, headers, call, protocol);
       if (status == null) {
         status =
             Status.UNIMPLEMENTED.withDescription(

@@ -21,7 +21,9 @@ import java.util.List;
  * </pre>
  *
  * <p>Options: {@code plaintext}, {@code maxMessageBytes=N}, {@code flowControlWindowBytes=N},
- * {@code defaultTimeout=DURATION}, {@code maxTimeout=DURATION} (ISO-8601, e.g. {@code PT30S}).
+ * {@code defaultTimeout=DURATION}, {@code maxTimeout=DURATION} (ISO-8601, e.g. {@code PT30S}); for
+ * a TLS backend {@code ca=PEM} (its CA bundle) and {@code cert=PEM key=PEM} (the gateway's client
+ * certificate for mutual TLS).
  */
 final class RoutesFile {
   private RoutesFile() {}
@@ -62,6 +64,7 @@ final class RoutesFile {
           fields.length + " fields (expected: name services target [options])");
     }
     Route.Builder route = Route.named(fields[0]).target(fields[2]);
+    Path[] clientCert = new Path[2];
     for (String pattern : fields[1].split(",")) {
       route.service(pattern);
     }
@@ -79,13 +82,22 @@ final class RoutesFile {
         case "flowControlWindowBytes" -> route.flowControlWindowBytes(integer(key, value));
         case "defaultTimeout" -> route.defaultTimeout(duration(key, value));
         case "maxTimeout" -> route.maxTimeout(duration(key, value));
+        case "ca" -> route.trustedCertificates(Path.of(value));
+        case "cert" -> clientCert[0] = Path.of(value);
+        case "key" -> clientCert[1] = Path.of(value);
         default ->
             throw new IllegalArgumentException(
                 "option '"
                     + option
                     + "' (expected: plaintext, maxMessageBytes=, flowControlWindowBytes=,"
-                    + " defaultTimeout=, maxTimeout=)");
+                    + " defaultTimeout=, maxTimeout=, ca=, cert=, key=)");
       }
+    }
+    if ((clientCert[0] == null) != (clientCert[1] == null)) {
+      throw new IllegalArgumentException("cert= and key= (expected: both or neither)");
+    }
+    if (clientCert[0] != null) {
+      route.clientCertificate(clientCert[0], clientCert[1]);
     }
     return route.build();
   }

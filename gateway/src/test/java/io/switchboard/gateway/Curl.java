@@ -49,6 +49,12 @@ final class Curl {
   }
 
   static Response run(String version, String url, byte[] body, int maxSeconds, String... headers) {
+    return run(List.of(version, "-X", "POST"), url, body, maxSeconds, headers);
+  }
+
+  /** Runs curl with {@code options} (version, method, TLS files...) and the body (if not null). */
+  static Response run(
+      List<String> options, String url, byte[] body, int maxSeconds, String... headers) {
     require();
     try {
       Path dir = Files.createTempDirectory("curl");
@@ -56,25 +62,25 @@ final class Curl {
         Path in = dir.resolve("in");
         Path out = dir.resolve("out");
         Path head = dir.resolve("head");
-        Files.write(in, body);
         List<String> command =
             new ArrayList<>(
                 List.of(
                     BINARY,
                     "-sS",
-                    version,
                     "--max-time",
                     Integer.toString(maxSeconds),
-                    "-X",
-                    "POST",
-                    "--data-binary",
-                    "@" + in,
                     "-o",
                     out.toString(),
                     "-D",
                     head.toString(),
                     "-w",
                     "%{http_version} %{http_code}"));
+        command.addAll(options);
+        if (body != null) {
+          Files.write(in, body);
+          command.add("--data-binary");
+          command.add("@" + in);
+        }
         for (String header : headers) {
           command.add("-H");
           command.add(header);

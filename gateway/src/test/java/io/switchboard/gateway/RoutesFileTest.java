@@ -47,6 +47,23 @@ class RoutesFileTest {
   }
 
   @Test
+  void readsTlsOptionsOfABackend() {
+    List<Route> routes =
+        RoutesFile.parse(
+            List.of(
+                "users demo.UserService users:443 ca=/etc/ca.pem cert=/etc/gw.crt key=/etc/gw.key"));
+
+    assertThat(routes.get(0).trustedCertificates()).contains(java.nio.file.Path.of("/etc/ca.pem"));
+    assertThat(routes.get(0).clientCertificateChain())
+        .contains(java.nio.file.Path.of("/etc/gw.crt"));
+    assertThat(routes.get(0).clientPrivateKey()).contains(java.nio.file.Path.of("/etc/gw.key"));
+    assertThatThrownBy(() -> RoutesFile.parse(List.of("r a.B x:1 cert=/a.crt")))
+        .hasMessageContaining("cert= and key= (expected: both or neither)");
+    assertThatThrownBy(() -> RoutesFile.parse(List.of("r a.B x:1 plaintext ca=/ca.pem")))
+        .hasMessageContaining("TLS files with usePlaintext()");
+  }
+
+  @Test
   void namesTheBadLine() {
     assertThatThrownBy(() -> RoutesFile.parse(List.of("ok a.B x:1", "bad a.B")))
         .isInstanceOf(IllegalArgumentException.class)
