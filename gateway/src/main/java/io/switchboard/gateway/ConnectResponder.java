@@ -10,12 +10,12 @@ import io.netty.buffer.ByteBufOutputStream;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.LastHttpContent;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -81,8 +81,7 @@ final class ConnectResponder implements Responder {
       ByteBuf end = endStream(status, trailers);
       ByteBuf header = exchange.alloc().buffer(Deframer.HEADER_BYTES);
       header.writeByte(FLAG_END_STREAM).writeInt(end.readableBytes());
-      exchange.write(new DefaultHttpContent(Unpooled.wrappedBuffer(header, end)));
-      exchange.end(LastHttpContent.EMPTY_LAST_CONTENT);
+      exchange.end(new DefaultLastHttpContent(Unpooled.wrappedBuffer(header, end)));
       return;
     }
     Status outcome = status;

@@ -19,6 +19,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.util.ReferenceCountUtil;
 import java.io.InputStream;
 import java.util.ArrayDeque;
@@ -39,6 +41,12 @@ import org.slf4j.LoggerFactory;
 final class ExchangeHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(ExchangeHandler.class);
 
+  /**
+   * Bytes of an answered request's body an HTTP/2 stream reads and drops before it is reset: 1 MiB,
+   * enough for a client that reads the answer only after uploading a rejected body.
+   */
+  static final long MAX_DRAIN_BYTES = 1024 * 1024;
+
   private final FrontSettings front;
   private final boolean http2;
   private final Attributes attributes;
@@ -47,6 +55,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
   private FrontCall call;
   private boolean requestEnded = true;
   private boolean closeWhenDone;
+  private long drained;
 
   ExchangeHandler(FrontSettings front, boolean http2, Attributes attributes) {
     this.front = front;
@@ -104,15 +113,22 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
       if (last) {
         requestEnded = true;
       }
-      if (call != null) {
-        call.onContent(content.content());
+      FrontCall current = call; // onContent may end the exchange, which clears the field
+      if (current != null) {
+        current.onContent(content.content());
         if (last) {
-          call.onEnd();
+          current.onEnd();
         }
       } else {
+        drained += content.content().readableBytes();
         content.release();
         if (!last && exchange == null) {
-          ctx.read(); // draining the body of a request already answered
+          if (http2 && drained > MAX_DRAIN_BYTES) {
+            // Enough of a body nobody wants: stop the stream (HTTP/1.1 closes in exchangeDone).
+            ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.CANCEL));
+          } else {
+            ctx.read(); // draining the body of a request already answered
+          }
         }
       }
       if (last && !http2 && exchange != null && !exchange.ended()) {
@@ -307,7 +323,9 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     call = null;
     if (http2) {
       if (unread) {
-        ctx.channel().eventLoop().execute(() -> ctx.close()); // resets the stream: body not wanted
+        // The response went out before the request's end (an error on its first bytes): read
+        // and drop the rest, so that a client that reads only after uploading (curl) gets it.
+        ctx.read();
       }
       return;
     }

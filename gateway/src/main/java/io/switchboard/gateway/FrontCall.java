@@ -12,6 +12,9 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.base64.Base64;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -39,6 +42,9 @@ final class FrontCall extends ServerCall<InputStream, InputStream> {
   static final int READY_THRESHOLD_BYTES = 32 * 1024;
 
   private final AtomicInteger queuedBytes = new AtomicInteger();
+  private final Queue<Runnable> handOver = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean drainScheduled = new AtomicBoolean();
+  private final Runnable drain = this::drainHandOver;
   private final Exchange exchange;
   private final EventLoop loop;
   private final WireFormat format;
@@ -446,11 +452,27 @@ final class FrontCall extends ServerCall<InputStream, InputStream> {
     return exchange.authority();
   }
 
+  /**
+   * Runs a task on the event loop, in the order tasks were given: at once if on the loop with
+   * nothing queued, else through the call's queue, drained by one loop task (headers, message and
+   * close of a unary response handed over together cost one wake-up, as grpc's own write queue).
+   */
   private void onLoop(Runnable task) {
-    if (loop.inEventLoop()) {
+    if (loop.inEventLoop() && handOver.isEmpty()) {
       task.run();
-    } else {
-      loop.execute(task);
+      return;
+    }
+    handOver.add(task);
+    if (drainScheduled.compareAndSet(false, true)) {
+      loop.execute(drain);
+    }
+  }
+
+  private void drainHandOver() {
+    drainScheduled.set(false);
+    Runnable task;
+    while ((task = handOver.poll()) != null) {
+      task.run();
     }
   }
 }

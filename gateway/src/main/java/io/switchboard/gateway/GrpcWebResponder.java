@@ -5,7 +5,7 @@ import io.grpc.Status;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.base64.Base64;
 import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -60,8 +60,8 @@ final class GrpcWebResponder implements Responder {
     byte[] bytes = block.toString().getBytes(StandardCharsets.US_ASCII);
     ByteBuf frame = exchange.alloc().buffer(Deframer.HEADER_BYTES + bytes.length);
     frame.writeByte(FLAG_TRAILERS).writeInt(bytes.length).writeBytes(bytes);
-    exchange.write(new DefaultHttpContent(encode(frame)));
-    exchange.end(LastHttpContent.EMPTY_LAST_CONTENT);
+    // The trailer frame ends the body: one last DATA frame (HTTP/2) or chunk (HTTP/1.1).
+    exchange.end(new DefaultLastHttpContent(encode(frame)));
   }
 
   private ByteBuf encode(ByteBuf framed) {

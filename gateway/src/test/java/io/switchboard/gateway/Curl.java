@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class Curl {
   /** A finished exchange as curl saw it. */
-  record Response(String httpVersion, int status, Map<String, String> headers, byte[] body) {
+  record Response(
+      String httpVersion, int status, Map<String, String> headers, byte[] body, String log) {
     String text() {
       return new String(body, StandardCharsets.UTF_8);
     }
@@ -99,7 +100,8 @@ final class Curl {
               parts[parts.length - 2],
               Integer.parseInt(parts[parts.length - 1]),
               headers(Files.readAllLines(head, StandardCharsets.ISO_8859_1)),
-              Files.exists(out) ? Files.readAllBytes(out) : new byte[0]);
+              Files.exists(out) ? Files.readAllBytes(out) : new byte[0],
+              written);
         } finally {
           process.destroyForcibly();
         }

@@ -230,6 +230,7 @@ class EdgeTest {
     assertThat(tooBig.text()).contains("resource_exhausted").contains("route users");
     Curl.Response tooBigWeb =
         Curl.post(version, base + "/test.Echo/Echo", Frames.frame(0, new byte[100_000]), GRPC_WEB);
+    assertThat(tooBigWeb.body()).as("curl: %s", tooBigWeb.log()).isNotEmpty();
     assertThat(Frames.trailers(Frames.parse(tooBigWeb.body()).get(0)))
         .containsEntry("grpc-status", "8");
 
