@@ -30,6 +30,8 @@ final class Exchange {
   private final Runnable onEnd;
   private final Runnable flush = this::flushNow;
   private boolean flushScheduled;
+  private boolean batching;
+  private boolean unflushed;
   private boolean ended;
 
   Exchange(
@@ -108,9 +110,27 @@ final class Exchange {
       return;
     }
     ctx.write(message, ctx.voidPromise());
-    if (!flushScheduled) {
+    if (batching) {
+      unflushed = true;
+    } else if (!flushScheduled) {
       flushScheduled = true;
       ctx.channel().eventLoop().execute(flush);
+    }
+  }
+
+  /** Starts a batch of writes flushed once by {@link #endBatch()}, without a flush task. */
+  void beginBatch() {
+    batching = true;
+  }
+
+  /** Ends a batch: flushes what it wrote, if anything is still unflushed. */
+  void endBatch() {
+    batching = false;
+    if (unflushed) {
+      unflushed = false;
+      if (!ended) {
+        ctx.flush();
+      }
     }
   }
 

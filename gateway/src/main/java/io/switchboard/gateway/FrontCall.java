@@ -470,9 +470,14 @@ final class FrontCall extends ServerCall<InputStream, InputStream> {
 
   private void drainHandOver() {
     drainScheduled.set(false);
-    Runnable task;
-    while ((task = handOver.poll()) != null) {
-      task.run();
+    exchange.beginBatch();
+    try {
+      Runnable task;
+      while ((task = handOver.poll()) != null) {
+        task.run();
+      }
+    } finally {
+      exchange.endBatch();
     }
   }
 }
