@@ -24,15 +24,25 @@ import io.switchboard.examples.logs.LogStreamService;
 import io.switchboard.examples.users.GetUserRequest;
 import io.switchboard.examples.users.User;
 import io.switchboard.examples.users.UserApi;
+import io.switchboard.examples.users.UserService;
 import io.switchboard.gateway.Authenticator;
 import io.switchboard.gateway.Gateway;
 import io.switchboard.gateway.Route;
 import io.switchboard.gateway.RouteMetrics;
+import io.switchboard.msgpack.schema.SchemaReflection;
 import io.switchboard.stream.EventLog;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -41,7 +51,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Gateway: two backends (the user service and a log service) behind one gateway on loopback. Calls
- * go through it by service name, bytes unparsed; then the gateway's own answers and its metrics.
+ * go through it by service name, bytes unparsed, over each of its protocols on the one port (native
+ * gRPC, gRPC-Web, Connect JSON); then the gateway's own answers and its metrics.
  */
 public final class GatewayDemo {
   private static final String TOKEN = "demo-token";
@@ -58,16 +69,28 @@ public final class GatewayDemo {
       log.append(new LogLine("billing", i % 10 == 0 ? LogLevel.WARN : LogLevel.INFO, "line " + i));
     }
     Server logs;
+    Server users;
+    // The user service once more, publishing its schemas (SchemaReflection): the gateway's JSON
+    // needs the field names of its array-shaped MessagePack messages.
+    UserService userService = new UserService(ctx.users());
     try {
       logs =
           NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
               .addService(new LogStreamService(log).definition())
               .build()
               .start();
+      users =
+          NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+              .addService(userService.definition())
+              .addService(SchemaReflection.newService())
+              .build()
+              .start();
     } catch (IOException e) {
+      userService.close();
       throw new UncheckedIOException(e);
     }
     String logsTarget = "127.0.0.1:" + logs.getPort();
+    String usersTarget = "127.0.0.1:" + users.getPort();
     // Everything started from here on is stopped in the finally block, also if a step throws.
     Gateway gateway = null;
     ManagedChannel channel = null;
@@ -77,7 +100,7 @@ public final class GatewayDemo {
               .route(
                   Route.named("users")
                       .service(UserApi.SERVICE.name())
-                      .target(ctx.usersTarget())
+                      .target(usersTarget)
                       .usePlaintext()
                       .maxTimeout(Duration.ofSeconds(10))
                       .build())
@@ -93,7 +116,7 @@ public final class GatewayDemo {
       channel = NettyChannelBuilder.forAddress(gateway.address()).usePlaintext().build();
       out.say(
           "gateway on 127.0.0.1:%d → users %s, logs %s (bearer token required)",
-          gateway.port(), ctx.usersTarget(), logsTarget);
+          gateway.port(), usersTarget, logsTarget);
       Metadata token = new Metadata();
       token.put(Authenticator.AUTHORIZATION, "Bearer " + TOKEN);
       RpcClient client =
@@ -102,7 +125,8 @@ public final class GatewayDemo {
               .withTimeout(Duration.ofSeconds(5));
 
       User user = client.unary(UserApi.GET_USER, new GetUserRequest(42)).join();
-      out.ok("unary via gateway: GetUser(42) → %s <%s>", user.name(), user.email());
+      out.ok("gRPC via gateway: GetUser(42) → %s <%s>", user.name(), user.email());
+      callOverTheWeb(out, gateway.port());
       showFailure(
           out,
           "backend status unchanged: GetUser(999999)",
@@ -153,14 +177,91 @@ public final class GatewayDemo {
         gateway.close();
       }
       logs.shutdownNow();
+      users.shutdownNow();
       try {
         if (channel != null) {
           channel.awaitTermination(5, TimeUnit.SECONDS);
         }
         logs.awaitTermination(5, TimeUnit.SECONDS);
+        users.awaitTermination(5, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+      } finally {
+        userService.close();
       }
+    }
+  }
+
+  /**
+   * Calls GetUser(42) through the gateway's same port as a browser or curl would, over HTTP/1.1
+   * with the JDK's HTTP client: once with gRPC-Web (the MessagePack bytes framed, the status in a
+   * trailer frame of the body) and once with JSON (the Connect protocol, transcoded by the gateway
+   * from the schema the user service publishes).
+   */
+  private static void callOverTheWeb(Console out, int port) {
+    HttpClient http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+    String url =
+        "http://127.0.0.1:" + port + "/" + UserApi.GET_USER.descriptor().getFullMethodName();
+    byte[] request;
+    try (InputStream in =
+        UserApi.GET_USER.descriptor().getRequestMarshaller().stream(new GetUserRequest(42))) {
+      request = in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    ByteBuffer framed =
+        ByteBuffer.allocate(5 + request.length).put((byte) 0).putInt(request.length);
+    framed.put(request);
+    ByteBuffer web =
+        ByteBuffer.wrap(send(http, url, "application/grpc-web+msgpack", framed.array()).body());
+    User user = null;
+    String trailers = "";
+    while (web.remaining() >= 5) {
+      int flags = web.get() & 0xff;
+      byte[] payload = new byte[web.getInt()];
+      web.get(payload);
+      if ((flags & 0x80) != 0) {
+        trailers = new String(payload, StandardCharsets.US_ASCII).strip().replace("\r\n", ", ");
+      } else {
+        user =
+            UserApi.GET_USER
+                .descriptor()
+                .getResponseMarshaller()
+                .parse(new ByteArrayInputStream(payload));
+      }
+    }
+    out.ok(
+        "gRPC-Web via gateway (HTTP/1.1): GetUser(42) → %s; trailers in the body: %s",
+        user == null ? "no message" : user.name(), trailers);
+    HttpResponse<byte[]> json =
+        send(http, url, "application/json", "{\"id\": 42}".getBytes(StandardCharsets.UTF_8));
+    out.ok(
+        "JSON via gateway (Connect, HTTP/1.1): POST %s {\"id\": 42} → %d %s",
+        url.substring(url.indexOf('/', 8)),
+        json.statusCode(),
+        new String(json.body(), StandardCharsets.UTF_8));
+  }
+
+  private static HttpResponse<byte[]> send(
+      HttpClient http, String url, String contentType, byte[] body) {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(url))
+            .timeout(Duration.ofSeconds(5))
+            .header("content-type", contentType)
+            .header("authorization", "Bearer " + TOKEN)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+            .build();
+    try {
+      return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted calling " + url, e);
     }
   }
 
