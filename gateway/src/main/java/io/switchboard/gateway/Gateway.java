@@ -133,6 +133,11 @@ public final class Gateway implements AutoCloseable {
     this.instruments = new GatewayMetrics(settings.metrics, List.copyOf(byName.values()));
   }
 
+  /** Returns the admission of the routed calls (authentication), for tests. */
+  Admission admission() {
+    return table.admission();
+  }
+
   /** The health service, served by the gateway itself without authentication. */
   static final String HEALTH_SERVICE = "grpc.health.v1.Health";
 
