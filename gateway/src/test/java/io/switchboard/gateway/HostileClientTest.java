@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptors;
 import io.grpc.HandlerRegistry;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -13,11 +15,17 @@ import io.grpc.MethodDescriptor;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
 import io.switchboard.msgpack.schema.SchemaReflection;
+import io.switchboard.testing.Await;
 import io.switchboard.testing.GrpcExtension;
 import io.switchboard.testing.TestServer;
 import java.io.IOException;
@@ -25,10 +33,17 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -133,7 +148,7 @@ class HostileClientTest {
     assertThatThrownBy(
             () ->
                 ClientCalls.blockingUnaryCall(
-                    io.grpc.ClientInterceptors.intercept(
+                    ClientInterceptors.intercept(
                         client, MetadataUtils.newAttachHeadersInterceptor(twice)),
                     EchoBackend.ECHO.descriptor(),
                     CallOptions.DEFAULT,
@@ -250,6 +265,90 @@ class HostileClientTest {
     assertThat(backendSaw).containsExactly("test.Raw/Echo");
   }
 
+  @Test
+  void healthWatchStreamsAreCappedAndASlotFreesWhenOneCloses() throws InterruptedException {
+    TestServer backend = grpc.nettyServer(users.definition());
+    Gateway gateway =
+        grpc.register(
+                Gateway.builder()
+                    .route(
+                        Route.named("users")
+                            .service("test.Echo")
+                            .target(backend.target())
+                            .usePlaintext()
+                            .build())
+                    .maxHealthWatches(2)
+                    .build())
+            .start();
+    ManagedChannel client = client(gateway);
+    List<Watch> open = new ArrayList<>();
+    try {
+      for (int i = 0; i < 2; i++) {
+        Watch watch = Watch.open(client);
+        assertThat(watch.firstResponse.await(20, TimeUnit.SECONDS))
+            .as("watch %d answered", i)
+            .isTrue();
+        open.add(watch);
+      }
+      Watch third = Watch.open(client);
+      open.add(third);
+      Status refused = third.closed.get(20, TimeUnit.SECONDS);
+      assertThat(refused.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+      assertThat(refused.getDescription()).contains("2 grpc.health.v1.Health/Watch streams");
+      assertThat(gateway.openHealthWatches()).isEqualTo(2);
+
+      open.get(0).call.cancel("done watching", null);
+      Await.until(
+          Duration.ofSeconds(20),
+          () -> gateway.openHealthWatches() == 1,
+          () -> "open watches: " + gateway.openHealthWatches());
+      Watch again = Watch.open(client);
+      open.add(again);
+      assertThat(again.firstResponse.await(20, TimeUnit.SECONDS))
+          .as("a freed slot serves")
+          .isTrue();
+      // Check is never capped.
+      assertThat(
+              HealthGrpc.newBlockingStub(client)
+                  .check(HealthCheckRequest.getDefaultInstance())
+                  .getStatus())
+          .isEqualTo(ServingStatus.SERVING);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new AssertionError(e);
+    } finally {
+      open.forEach(w -> w.call.cancel("test over", null));
+    }
+  }
+
+  /** One health Watch stream from grpc-java: its first response and its close. */
+  private static final class Watch {
+    final CountDownLatch firstResponse = new CountDownLatch(1);
+    final CompletableFuture<Status> closed = new CompletableFuture<>();
+    ClientCall<HealthCheckRequest, HealthCheckResponse> call;
+
+    static Watch open(ManagedChannel channel) {
+      Watch watch = new Watch();
+      watch.call = channel.newCall(HealthGrpc.getWatchMethod(), CallOptions.DEFAULT);
+      watch.call.start(
+          new ClientCall.Listener<>() {
+            @Override
+            public void onMessage(HealthCheckResponse message) {
+              watch.firstResponse.countDown();
+            }
+
+            @Override
+            public void onClose(Status status, Metadata trailers) {
+              watch.closed.complete(status);
+            }
+          },
+          new Metadata());
+      watch.call.request(Integer.MAX_VALUE);
+      watch.call.sendMessage(HealthCheckRequest.getDefaultInstance());
+      watch.call.halfClose();
+      return watch;
+    }
+  }
+
   /** A gateway whose only route is the default one, to a backend that records every name. */
   private Gateway recordingGateway() {
     Curl.require();
@@ -261,7 +360,7 @@ class HostileClientTest {
             return ServerMethodDefinition.create(
                 RawBackend.ECHO.toBuilder().setFullMethodName(methodName).build(),
                 ServerCalls.asyncUnaryCall(
-                    (byte[] request, io.grpc.stub.StreamObserver<byte[]> out) -> {
+                    (byte[] request, StreamObserver<byte[]> out) -> {
                       out.onNext(request);
                       out.onCompleted();
                     }));
@@ -297,7 +396,7 @@ class HostileClientTest {
         NettyChannelBuilder.forAddress("127.0.0.1", gateway.port()).usePlaintext().build());
   }
 
-  private static java.util.Map<String, String> webTrailers(Curl.Response response) {
+  private static Map<String, String> webTrailers(Curl.Response response) {
     List<Frames.Frame> frames = Frames.parse(response.body());
     assertThat(frames).as(response.text()).isNotEmpty();
     Frames.Frame last = frames.get(frames.size() - 1);
