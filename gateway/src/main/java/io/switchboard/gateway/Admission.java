@@ -18,7 +18,11 @@ import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Runs the user's {@link Authenticator}, failing closed when it throws or returns null. */
+/**
+ * Runs the user's {@link Authenticator}, failing closed when it throws (an exception or an {@link
+ * Error}, alike) or returns null, and refusing a call with more than one {@code authorization}
+ * header before any authenticator sees it.
+ */
 final class Admission {
   private static final Logger log = LoggerFactory.getLogger(Admission.class);
 
@@ -32,6 +36,7 @@ final class Admission {
   private final AtomicLong failures = new AtomicLong();
   private final AtomicLong failuresLogged = new AtomicLong();
   private final AtomicLong nextFailureLogNanos = new AtomicLong();
+  private final AtomicLong warnings = new AtomicLong();
 
   /**
    * @param authenticator the hook, or null to admit every call
@@ -51,6 +56,10 @@ final class Admission {
    * @param call the call, whose transport attributes tell who the caller is; null if unknown
    */
   Status check(String fullMethodName, Metadata headers, ServerCall<?, ?> call, Protocol protocol) {
+    Status ambiguous = ambiguousCredentials(headers);
+    if (ambiguous != null) {
+      return ambiguous;
+    }
     if (authenticator == null) {
       return null;
     }
@@ -58,6 +67,10 @@ final class Admission {
   }
 
   private Status check(String fullMethodName, Metadata headers, Authenticator.Caller caller) {
+    Status ambiguous = ambiguousCredentials(headers);
+    if (ambiguous != null) {
+      return ambiguous;
+    }
     if (authenticator == null) {
       return null;
     }
@@ -67,7 +80,9 @@ final class Admission {
           caller == null
               ? authenticator.authenticate(fullMethodName, headers)
               : authenticator.authenticate(fullMethodName, headers, caller);
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
+      // Fail closed on anything the hook throws: an AssertionError or a NoClassDefFoundError in it
+      // is refused and logged (throttled) exactly like an exception, never a stack trace per call.
       logFailure(fullMethodName, e);
       return Status.UNAUTHENTICATED.withDescription(
           "the gateway could not check the call's credentials (authenticator failed)");
@@ -78,6 +93,26 @@ final class Admission {
           "the gateway could not check the call's credentials (authenticator returned null)");
     }
     return status.isOk() ? null : status;
+  }
+
+  /**
+   * Returns UNAUTHENTICATED if the call carries more than one {@code authorization} header: which
+   * one counts would be up to whoever reads them (grpc's {@code Metadata.get} takes the last, a
+   * backend may take the first), so the gateway takes neither. Else null.
+   */
+  static Status ambiguousCredentials(Metadata headers) {
+    Iterable<String> values = headers.getAll(Authenticator.AUTHORIZATION);
+    if (values == null) {
+      return null;
+    }
+    int count = 0;
+    for (String ignored : values) {
+      count++;
+    }
+    return count <= 1
+        ? null
+        : Status.UNAUTHENTICATED.withDescription(
+            count + " 'authorization' headers (expected: at most one); the call is refused");
   }
 
   /** Returns the caller of a call from its transport attributes. */
@@ -105,22 +140,29 @@ final class Admission {
     return failures.get();
   }
 
+  /** Returns how many warnings about authenticator failures were logged (the throttle's count). */
+  long failureWarnings() {
+    return warnings.get();
+  }
+
   /**
    * Logs an authenticator failure without flooding the log when it fails on every call: the first
    * with its stack trace, then at most one warning per {@link #FAILURE_LOG_INTERVAL_NANOS} with the
    * count since the last one; every failure is counted.
    */
-  private void logFailure(String fullMethodName, RuntimeException e) {
+  private void logFailure(String fullMethodName, Throwable e) {
     long total = failures.incrementAndGet();
     long now = System.nanoTime();
     long next = nextFailureLogNanos.get();
     if (total == 1) {
       nextFailureLogNanos.set(now + FAILURE_LOG_INTERVAL_NANOS);
       failuresLogged.set(1);
+      warnings.incrementAndGet();
       log.warn("authenticator failed on {}; the call is refused", fullMethodName, e);
     } else if (now - next >= 0
         && nextFailureLogNanos.compareAndSet(next, now + FAILURE_LOG_INTERVAL_NANOS)) {
       long since = total - failuresLogged.getAndSet(total);
+      warnings.incrementAndGet();
       log.warn(
           "authenticator failed {} more times (last on {}: {}); the calls were refused",
           since,

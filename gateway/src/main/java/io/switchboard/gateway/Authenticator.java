@@ -21,9 +21,13 @@ import java.util.function.Predicate;
  *
  * <p>The hook runs once per call, before the call reaches a backend, on the thread that received
  * the call (by default a transport thread: it must not block; give the gateway an {@linkplain
- * Gateway.Builder#executor executor} if it must). If it throws, the call fails with {@code
- * UNAUTHENTICATED} and the exception is not forwarded (fail closed). Calls to the gateway's own
- * {@code grpc.health.v1.Health} service are not authenticated, so load balancers can probe it.
+ * Gateway.Builder#executor executor} if it must). If it throws anything, an exception or an {@link
+ * Error} such as {@code AssertionError}, the call fails with {@code UNAUTHENTICATED}, nothing of
+ * the throwable is forwarded (fail closed), and the gateway logs the first failure with its stack
+ * trace, then at most one warning a minute with the count. A call with more than one {@code
+ * authorization} header is refused with {@code UNAUTHENTICATED} before the hook runs (which one
+ * counts would be ambiguous). Calls to the gateway's own {@code grpc.health.v1.Health} service are
+ * not authenticated, so load balancers can probe it.
  */
 @FunctionalInterface
 public interface Authenticator {

@@ -3,6 +3,7 @@ package io.switchboard.gateway;
 import io.grpc.Attributes;
 import io.grpc.Deadline;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -46,6 +47,20 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
    * enough for a client that reads the answer only after uploading a rejected body.
    */
   static final long MAX_DRAIN_BYTES = 1024 * 1024;
+
+  /**
+   * The longest request path the gateway routes: 512 characters, far above real names (grpc's own
+   * longest, {@code /grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo}, has 62) and a
+   * bound on what a made-up name costs in logs, metrics and the method cache.
+   */
+  static final int MAX_PATH_LENGTH = 512;
+
+  /** The descriptor of a call refused for its path: the path itself is never used as a name. */
+  private static final MethodDescriptor<InputStream, InputStream> INVALID_METHOD =
+      MethodDescriptor.newBuilder(PassthroughMarshaller.INSTANCE, PassthroughMarshaller.INSTANCE)
+          .setFullMethodName("invalid/path")
+          .setType(MethodDescriptor.MethodType.UNKNOWN)
+          .build();
 
   private final FrontSettings front;
   private final boolean http2;
@@ -154,7 +169,11 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     String path = pathOf(request.uri());
-    String fullMethod = fullMethodName(path);
+    String shaped = fullMethodName(path);
+    // A path of the right shape with a name gRPC does not allow is refused in the caller's
+    // protocol, and never routed: no route (a default one included) sees it.
+    String invalid = shaped == null ? null : invalidMethodName(path);
+    String fullMethod = invalid == null ? shaped : null;
     RouteHandler route = fullMethod == null ? null : front.table().routeOfMethod(fullMethod);
     String origin = request.headers().get(HttpHeaderNames.ORIGIN);
     Cors.Decision cors =
@@ -184,7 +203,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
       send(ctx, request, Cors.Decision.NONE, response); // preflight() added the CORS headers
       return;
     }
-    if (fullMethod == null) {
+    if (fullMethod == null && invalid == null) {
       respond(
           ctx,
           request,
@@ -254,11 +273,15 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         new FrontCall(
             current,
             format,
-            front.table().descriptor(fullMethod),
+            invalid != null ? INVALID_METHOD : front.table().descriptor(fullMethod),
             responder,
             route != null ? route.name() : "(none)",
             limit);
     call = frontCall;
+    if (invalid != null) {
+      frontCall.fail(Status.INVALID_ARGUMENT.withDescription(invalid));
+      return;
+    }
     Metadata headers = WireHeaders.toMetadata(request.headers());
     Deadline deadline;
     try {
@@ -415,6 +438,50 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
   private static String pathOf(String uri) {
     int query = uri.indexOf('?');
     return query >= 0 ? uri.substring(0, query) : uri;
+  }
+
+  /**
+   * Returns why {@code /service/method} is not a method name the gateway routes, or null if it is
+   * one: at most {@link #MAX_PATH_LENGTH} characters, the service and the method each one or more
+   * non-empty dot-separated parts of ASCII letters, digits, {@code _} and {@code -} (protobuf's
+   * identifiers, with the {@code -} some IDLs use). So no {@code ..}, no empty part, no
+   * percent-escape, no control character or other byte a backend might read differently. The path
+   * itself is not echoed (it may be long or binary): the reason names the length or the position.
+   */
+  static String invalidMethodName(String path) {
+    if (path.length() > MAX_PATH_LENGTH) {
+      return "method path of "
+          + path.length()
+          + " characters (expected: at most "
+          + MAX_PATH_LENGTH
+          + ")";
+    }
+    char previous = '/';
+    for (int i = 1; i < path.length(); i++) {
+      char c = path.charAt(i);
+      boolean separator = c == '.' || c == '/';
+      if (separator) {
+        if (previous == '.' || previous == '/') {
+          return "method path has an empty name part at index "
+              + i
+              + " (expected: /service/method, no '..', no leading or trailing '.')";
+        }
+      } else if (!((c >= 'a' && c <= 'z')
+          || (c >= 'A' && c <= 'Z')
+          || (c >= '0' && c <= '9')
+          || c == '_'
+          || c == '-')) {
+        return String.format(
+            "method path has character U+%04X at index %d (expected: /service/method of ASCII"
+                + " letters, digits, '_', '-' and '.' between parts)",
+            (int) c, i);
+      }
+      previous = c;
+    }
+    if (previous == '.') {
+      return "method path ends with '.' (expected: /service/method)";
+    }
+    return null;
   }
 
   /** Returns {@code service/method} of {@code /service/method}, or null if the path is not one. */

@@ -158,6 +158,7 @@ final class FrontConnection extends ChannelInitializer<Channel> {
             stream
                 .pipeline()
                 .addLast(
+                    new PathGuard(),
                     new Http2StreamFrameToHttpObjectCodec(true, false),
                     new ExchangeHandler(settings, true, attributes));
           }

@@ -81,6 +81,7 @@ public final class Gateway implements AutoCloseable {
   private final Settings settings;
   private final Map<String, RouteHandler> handlers;
   private final RouteTable table;
+  private final RouteHandler own;
   private final HealthStatusManager health = new HealthStatusManager();
   private final Server local;
   private final ManagedChannel localChannel;
@@ -128,13 +129,32 @@ public final class Gateway implements AutoCloseable {
         Route.named("gateway").service(HEALTH_SERVICE).target("in-process").usePlaintext().build();
     RouteHandler localHandler =
         new RouteHandler(
-            localRoute, Backend.of(localChannel, () -> true), new Admission(null), headerPolicy);
+            localRoute,
+            Backend.of(localChannel, () -> true),
+            new Admission(null),
+            headerPolicy,
+            HEALTH_WATCH,
+            settings.maxHealthWatches);
+    this.own = localHandler;
     this.table = new RouteTable(List.copyOf(byName.values()), admission, localHandler);
     this.instruments = new GatewayMetrics(settings.metrics, List.copyOf(byName.values()));
   }
 
+  /** Returns the admission of the routed calls (authentication), for tests. */
+  Admission admission() {
+    return table.admission();
+  }
+
   /** The health service, served by the gateway itself without authentication. */
   static final String HEALTH_SERVICE = "grpc.health.v1.Health";
+
+  /** The health service's streaming method, whose open streams are capped. */
+  static final String HEALTH_WATCH = HEALTH_SERVICE + "/Watch";
+
+  /** Returns how many health {@code Watch} streams are open, for tests. */
+  int openHealthWatches() {
+    return own.openCapped();
+  }
 
   /** Returns a builder of a gateway. */
   public static Builder builder() {
@@ -373,6 +393,7 @@ public final class Gateway implements AutoCloseable {
       boolean forwardCredentials,
       Executor executor,
       Duration healthCheckInterval,
+      int maxHealthWatches,
       int flowControlWindowBytes,
       Cors cors,
       JsonSettings json,
@@ -384,6 +405,13 @@ public final class Gateway implements AutoCloseable {
     /** Health reads the pools' state, which is cheap: once a second is fresh for a balancer. */
     public static final Duration DEFAULT_HEALTH_CHECK_INTERVAL = Duration.ofSeconds(1);
 
+    /**
+     * Health {@code Watch} streams open at once, over all clients: 100. Balancers and probes
+     * (Kubernetes, Envoy) poll with {@code Check}; a few watchers per gateway is the norm, and the
+     * bound keeps unauthenticated callers from holding a stream (and its buffers) each without end.
+     */
+    public static final int DEFAULT_MAX_HEALTH_WATCHES = 100;
+
     private final List<Route> routes = new ArrayList<>();
     private InetAddress bindAddress = InetAddress.getLoopbackAddress();
     private int port;
@@ -391,6 +419,7 @@ public final class Gateway implements AutoCloseable {
     private boolean forwardCredentials;
     private Executor executor;
     private Duration healthCheckInterval = DEFAULT_HEALTH_CHECK_INTERVAL;
+    private int maxHealthWatches = DEFAULT_MAX_HEALTH_WATCHES;
     private int flowControlWindowBytes = Route.DEFAULT_FLOW_CONTROL_WINDOW_BYTES;
     private Cors cors;
     private JsonSettings json = JsonSettings.defaults();
@@ -537,6 +566,22 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
+     * Sets how many {@code grpc.health.v1.Health/Watch} streams may be open at once, over all
+     * clients (the health service needs no credentials); beyond it a {@code Watch} fails at once
+     * with {@code RESOURCE_EXHAUSTED}. {@code Check} is never limited. Default {@value
+     * #DEFAULT_MAX_HEALTH_WATCHES}.
+     *
+     * @throws IllegalArgumentException if the maximum is not positive
+     */
+    public Builder maxHealthWatches(int max) {
+      if (max <= 0) {
+        throw new IllegalArgumentException("maxHealthWatches: " + max + " (expected: > 0)");
+      }
+      this.maxHealthWatches = max;
+      return this;
+    }
+
+    /**
      * Sets the HTTP/2 flow-control window clients get from the gateway, which bounds the request
      * bytes a call holds in the gateway. Default 1 MiB.
      *
@@ -590,6 +635,7 @@ public final class Gateway implements AutoCloseable {
               forwardCredentials,
               executor,
               healthCheckInterval,
+              maxHealthWatches,
               flowControlWindowBytes,
               cors,
               json,

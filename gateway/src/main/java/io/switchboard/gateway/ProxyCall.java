@@ -164,7 +164,7 @@ final class ProxyCall {
         toClient = route.describeBackendFailure(status, trailers, headersReceived);
       }
       // Count first, so the counters have settled by the time the client hears the status.
-      route.counters().callClosed(toClient.getCode());
+      route.callClosed(serverCall, toClient.getCode());
       // grpc has already closed a cancelled call (the client cancelled, its deadline passed, or
       // grpc itself refused a message): closing it again would reset the client's connection.
       if (!serverCall.isCancelled()) {

@@ -13,6 +13,7 @@ import io.switchboard.msgpack.json.JsonSettings;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** Starts the calls of one route: authentication, deadline policy, then a {@link ProxyCall}. */
 final class RouteHandler implements ServerCallHandler<InputStream, InputStream> {
@@ -21,14 +22,33 @@ final class RouteHandler implements ServerCallHandler<InputStream, InputStream> 
   private final Admission admission;
   private final HeaderPolicy headerPolicy;
   private final RouteCounters counters;
+  private final String cappedMethod;
+  private final int maxCapped;
+  private final AtomicInteger capped = new AtomicInteger();
   private volatile SchemaCache schemas;
 
   RouteHandler(Route route, Backend backend, Admission admission, HeaderPolicy headerPolicy) {
+    this(route, backend, admission, headerPolicy, null, 0);
+  }
+
+  /**
+   * @param cappedMethod a full method name of which at most {@code maxCapped} calls may be open at
+   *     once (the gateway's health {@code Watch}); null for none
+   */
+  RouteHandler(
+      Route route,
+      Backend backend,
+      Admission admission,
+      HeaderPolicy headerPolicy,
+      String cappedMethod,
+      int maxCapped) {
     this.route = route;
     this.backend = backend;
     this.admission = admission;
     this.headerPolicy = headerPolicy;
     this.counters = new RouteCounters(route.name());
+    this.cappedMethod = cappedMethod;
+    this.maxCapped = maxCapped;
   }
 
   @Override
@@ -54,6 +74,19 @@ final class RouteHandler implements ServerCallHandler<InputStream, InputStream> 
       call.close(denied, new Metadata());
       return Admission.IGNORE;
     }
+    if (isCapped(call) && capped.incrementAndGet() > maxCapped) {
+      capped.decrementAndGet();
+      Status full =
+          Status.RESOURCE_EXHAUSTED.withDescription(
+              "gateway: "
+                  + maxCapped
+                  + " "
+                  + cappedMethod
+                  + " streams are open (the maximum); close one, or poll with Check");
+      counters.callClosed(full.getCode());
+      call.close(full, new Metadata());
+      return Admission.IGNORE;
+    }
     // Listener callbacks of the backend call run on its transport thread: they only hand bytes on.
     CallOptions options =
         CallOptions.DEFAULT
@@ -64,6 +97,24 @@ final class RouteHandler implements ServerCallHandler<InputStream, InputStream> 
     ProxyCall proxy = new ProxyCall(call, backendCall, this);
     proxy.start(headerPolicy.toBackend(headers));
     return proxy.clientListener;
+  }
+
+  /** Counts a forwarded call's end, freeing its slot if its method is capped. */
+  void callClosed(ServerCall<?, ?> call, Status.Code code) {
+    if (isCapped(call)) {
+      capped.decrementAndGet();
+    }
+    counters.callClosed(code);
+  }
+
+  private boolean isCapped(ServerCall<?, ?> call) {
+    return cappedMethod != null
+        && cappedMethod.equals(call.getMethodDescriptor().getFullMethodName());
+  }
+
+  /** Returns how many calls of the capped method are open. */
+  int openCapped() {
+    return capped.get();
   }
 
   /** Returns the backend call's deadline: the client's, else the default, capped by the max. */

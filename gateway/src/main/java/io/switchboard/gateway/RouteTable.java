@@ -123,6 +123,11 @@ final class RouteTable extends HandlerRegistry {
     return ((Unrouted) handler).start(call, headers, protocol);
   }
 
+  /** Returns the admission of the routed calls (authentication). */
+  Admission admission() {
+    return admission;
+  }
+
   /** Returns how many calls named a service no route matches. */
   long unroutedCalls() {
     return unrouted.sum();

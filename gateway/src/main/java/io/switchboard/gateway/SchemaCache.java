@@ -44,7 +44,12 @@ final class SchemaCache {
   private final JsonTranscoder schemaless;
   private final Map<String, Entry> services = new ConcurrentHashMap<>();
 
-  private record Entry(CompletableFuture<ServiceSchema> schema, long bornNanos) {}
+  /**
+   * One service's schema lookup and the bridges made from it, one per method of the schema (so
+   * bounded by it): a transcoder compiles its schema once, not per call.
+   */
+  private record Entry(
+      CompletableFuture<ServiceSchema> schema, long bornNanos, Map<String, JsonBridge> bridges) {}
 
   SchemaCache(Channel backend, JsonSettings settings) {
     this.reflection = SchemaReflectionClient.create(backend).withTimeout(LOOKUP_TIMEOUT);
@@ -122,11 +127,16 @@ final class SchemaCache {
                             + " application/connect+json (Connect's streaming form)")
                     .asRuntimeException();
               }
-              return new JsonBridge(
-                  fullMethodName,
-                  JsonTranscoder.forRequests(method, settings),
-                  JsonTranscoder.forResponses(method, settings),
-                  null);
+              return entry
+                  .bridges()
+                  .computeIfAbsent(
+                      name,
+                      n ->
+                          new JsonBridge(
+                              fullMethodName,
+                              JsonTranscoder.forRequests(method, settings),
+                              JsonTranscoder.forResponses(method, settings),
+                              null));
             });
   }
 
@@ -139,7 +149,7 @@ final class SchemaCache {
     if (services.size() >= MAX_SERVICES) {
       services.values().removeIf(e -> e.schema().isDone());
     }
-    Entry fresh = new Entry(new CompletableFuture<>(), now);
+    Entry fresh = new Entry(new CompletableFuture<>(), now, new ConcurrentHashMap<>());
     Entry won =
         entry == null
             ? services.putIfAbsent(service, fresh)

@@ -61,14 +61,17 @@ public final class ServerTls {
     return new Builder(certificateChain, privateKey);
   }
 
+  /** Returns the PEM certificate chain served (leaf first). */
   public Path certificateChain() {
     return certificateChain;
   }
 
+  /** Returns the PEM (PKCS#8) private key of the certificate. */
   public Path privateKey() {
     return privateKey;
   }
 
+  /** Returns whether clients are asked for certificates. */
   public ClientCertificates clientCertificates() {
     return clientCertificates;
   }
@@ -78,6 +81,7 @@ public final class ServerTls {
     return Optional.ofNullable(clientCa);
   }
 
+  /** Returns how often the files are checked for a change. */
   public Duration reloadInterval() {
     return reloadInterval;
   }

@@ -112,5 +112,20 @@ class RoutesFileTest {
     assertThatThrownBy(
             () -> GatewayMain.configure(new String[] {file.toString(), "--x", "1"}, null))
         .hasMessageContaining("unknown option --x");
+    assertThatThrownBy(
+            () ->
+                GatewayMain.configure(
+                    new String[] {file.toString(), "--tls-cert", "tls.crt"}, null))
+        .hasMessageContaining("--tls-cert and --tls-key (expected: both or neither)");
+    assertThatThrownBy(
+            () ->
+                GatewayMain.configure(
+                    new String[] {file.toString(), "--client-ca", "ca.crt"}, null))
+        .hasMessageContaining("--client-ca needs --tls-cert and --tls-key");
+    assertThatThrownBy(
+            () ->
+                GatewayMain.configure(
+                    new String[] {file.toString(), "--cors-origin", "app.example"}, null))
+        .hasMessageContaining("origin: 'app.example' (expected: * or scheme://host[:port]");
   }
 }
