@@ -67,14 +67,16 @@ class CatchUpNettyTest {
    * expecting that epoch); count: the start sequence (unused with a time).
    */
   private void subscribe(Req req, StreamObserver<Msg> responses) {
-    boolean push = req.tag().equals("push");
+    boolean push = req.tag().startsWith("push");
+    boolean pushMarkers = req.tag().equals("push-signals"); // BLOCK: nothing dropped
     List<SubscriptionSignal> signals = new CopyOnWriteArrayList<>();
     FlowControlledSender<Msg> sender =
         FlowControlledSender.create(
             (ServerCallStreamObserver<Msg>) responses,
             SenderSettings.<Msg>newBuilder()
                 .maxBufferedMessages(64)
-                .overflowStrategy(push ? OverflowStrategy.DROP_OLDEST : OverflowStrategy.BLOCK)
+                .overflowStrategy(
+                    push && !pushMarkers ? OverflowStrategy.DROP_OLDEST : OverflowStrategy.BLOCK)
                 .build());
     lastSender.set(sender);
     CatchUpSubscription.Builder<Long, Msg> builder =
@@ -84,7 +86,7 @@ class CatchUpNettyTest {
             .pageSize(32)
             .checkpoints(50, seq -> new Msg(CHECKPOINT, seq, 0, new byte[0]))
             .listener(signals::add);
-    if (!push) {
+    if (!push || pushMarkers) {
       builder.signals(CatchUpNettyTest::marker); // (pushed markers would meet DROP_OLDEST)
     }
     lastSignals.set(signals);
@@ -286,6 +288,40 @@ class CatchUpNettyTest {
     assertThat(stats.sent() + stats.dropped()).isEqualTo(5_500);
     assertThat(received).hasSize((int) stats.sent());
     assertThat(received.get(received.size() - 1)).isEqualTo(5_500L); // the newest survived
+  }
+
+  @Test
+  void pushLiveSendsTheCaughtUpMarkerBeforeTheFirstLiveEvent() throws Exception {
+    TestServer server = start();
+    RpcClient client = RpcClient.create(server.newChannel());
+    EventLog<Long> events = EventLog.inMemory(100);
+    for (long i = 1; i <= 3; i++) {
+      events.append(i);
+    }
+    log.set(events);
+    StreamReceiver<Msg> receiver = StreamReceiver.forClient(ReceiverSettings.defaults());
+    client.serverStreaming(SUBSCRIBE, new Req(1, "push-signals"), receiver.clientObserver());
+    List<String> seen = new ArrayList<>();
+    while (seen.size() < 4) {
+      Msg m = receiver.poll(Duration.ofSeconds(20));
+      assertThat(m).isNotNull();
+      seen.add((m.producer() == CAUGHT_UP ? "caught up " : "event ") + m.seq());
+    }
+    // The marker was pushed under the log's lock: appends made now come after it.
+    for (long i = 4; i <= 5; i++) {
+      events.append(i);
+    }
+    while (seen.size() < 6) {
+      Msg m = receiver.poll(Duration.ofSeconds(20));
+      assertThat(m).isNotNull();
+      seen.add((m.producer() == CAUGHT_UP ? "caught up " : "event ") + m.seq());
+    }
+    receiver.cancel("done");
+    assertThat(seen)
+        .containsExactly("event 1", "event 2", "event 3", "caught up 3", "event 4", "event 5");
+    assertThat(lastSignals.get())
+        .containsExactly(
+            new SubscriptionSignal(SubscriptionSignal.Kind.CAUGHT_UP, 3, events.store().epoch()));
   }
 
   @Test
