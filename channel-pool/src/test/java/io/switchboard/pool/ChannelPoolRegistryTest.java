@@ -93,7 +93,9 @@ class ChannelPoolRegistryTest {
 
   @Test
   void aPoolKeptAndCalledWithoutGetIsNotExpired() {
-    ChannelPoolRegistry registry = registry(Duration.ofMillis(200), 100);
+    // 1 s idle expiry: the gap between two calls must stay under it, and on a starved CI core a
+    // gap of 200 ms (the other tests' expiry) happened once and expired the pool in use.
+    ChannelPoolRegistry registry = registry(Duration.ofSeconds(1), 100);
     ChannelPool users = registry.get("users");
     ChannelPool control = registry.get("control");
     RpcClient client = RpcClient.create(users);
