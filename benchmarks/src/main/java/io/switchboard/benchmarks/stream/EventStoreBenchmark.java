@@ -1,14 +1,10 @@
 package io.switchboard.benchmarks.stream;
 
-import io.grpc.CallOptions;
-import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
-import io.grpc.Status;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -28,13 +24,13 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -302,35 +298,7 @@ public class EventStoreBenchmark {
 
     /** Replays {@code n} events to a client that reads as fast as it can. */
     void replay(int n) throws InterruptedException {
-      ClientCall<byte[], byte[]> call = channel.newCall(REPLAY, CallOptions.DEFAULT);
-      CountDownLatch done = new CountDownLatch(1);
-      int[] received = {0};
-      Status[] failure = {null};
-      call.start(
-          new ClientCall.Listener<>() {
-            @Override
-            public void onMessage(byte[] message) {
-              if (++received[0] == n) {
-                done.countDown();
-                call.cancel("replayed everything", null); // a subscription never ends itself
-              }
-            }
-
-            @Override
-            public void onClose(Status status, Metadata trailers) {
-              if (received[0] < n) {
-                failure[0] = status;
-                done.countDown();
-              }
-            }
-          },
-          new Metadata());
-      call.request(Integer.MAX_VALUE);
-      call.sendMessage(new byte[0]);
-      call.halfClose();
-      if (!done.await(10, TimeUnit.MINUTES) || failure[0] != null) {
-        throw new IllegalStateException("replay failed: " + failure[0] + ", got " + received[0]);
-      }
+      StreamReads.readAll(channel, REPLAY, new byte[0], n, true, Duration.ofMinutes(10));
     }
 
     /** {@code threads} threads append {@code each} events each, concurrently. */

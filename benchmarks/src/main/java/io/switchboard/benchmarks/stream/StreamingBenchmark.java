@@ -26,6 +26,7 @@ import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -248,37 +249,8 @@ public class StreamingBenchmark {
 
     /** Streams {@code n} messages to a consumer that reads as fast as it can. */
     void consume(MethodDescriptor<byte[], byte[]> method, int n) throws InterruptedException {
-      ClientCall<byte[], byte[]> call = channel.newCall(method, CallOptions.DEFAULT);
-      CountDownLatch done = new CountDownLatch(1);
-      int[] received = {0};
-      Status[] failure = {null};
-      call.start(
-          new ClientCall.Listener<>() {
-            @Override
-            public void onMessage(byte[] message) {
-              if (++received[0] == n) {
-                done.countDown();
-                if (method == REPLAY) {
-                  call.cancel("replayed everything", null); // a subscription never ends itself
-                }
-              }
-            }
-
-            @Override
-            public void onClose(Status status, Metadata trailers) {
-              if (received[0] < n) {
-                failure[0] = status;
-                done.countDown();
-              }
-            }
-          },
-          new Metadata());
-      call.request(Integer.MAX_VALUE);
-      call.sendMessage(java.nio.ByteBuffer.allocate(4).putInt(n).array());
-      call.halfClose();
-      if (!done.await(5, TimeUnit.MINUTES) || failure[0] != null) {
-        throw new IllegalStateException("stream failed: " + failure[0] + ", got " + received[0]);
-      }
+      byte[] request = java.nio.ByteBuffer.allocate(4).putInt(n).array();
+      StreamReads.readAll(channel, method, request, n, method == REPLAY, Duration.ofMinutes(5));
     }
 
     @Override
