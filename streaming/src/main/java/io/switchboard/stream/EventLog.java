@@ -176,14 +176,7 @@ public final class EventLog<E> implements AutoCloseable {
     } finally {
       lock.unlock();
     }
-    if (t != null && t != Thread.currentThread()) {
-      t.interrupt();
-      try {
-        t.join(TimeUnit.SECONDS.toMillis(5));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    DaemonThreadFactory.stop(t, Duration.ofSeconds(5));
   }
 
   /**

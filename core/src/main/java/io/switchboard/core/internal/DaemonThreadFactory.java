@@ -1,5 +1,6 @@
 package io.switchboard.core.internal;
 
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -28,5 +29,25 @@ public final class DaemonThreadFactory implements ThreadFactory {
     Thread t = new Thread(task, prefix + "-" + count.incrementAndGet());
     t.setDaemon(true);
     return t;
+  }
+
+  /**
+   * Stops a library-owned thread: interrupts it and waits up to {@code wait} for it to end. Does
+   * nothing for null or the calling thread itself (a thread cannot join itself). An interrupt of
+   * the caller while it waits is kept (the flag is set again) and ends the wait.
+   *
+   * @param thread the thread to stop, or null
+   * @param wait how long to wait for it to end
+   */
+  public static void stop(Thread thread, Duration wait) {
+    if (thread == null || thread == Thread.currentThread()) {
+      return;
+    }
+    thread.interrupt();
+    try {
+      thread.join(wait.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -2,7 +2,6 @@ package io.switchboard.stream.jdbc;
 
 import io.switchboard.core.internal.DaemonThreadFactory;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -111,13 +110,6 @@ final class AppendWatcher implements AutoCloseable {
     } finally {
       lock.unlock();
     }
-    if (t != null && t != Thread.currentThread()) {
-      t.interrupt();
-      try {
-        t.join(TimeUnit.SECONDS.toMillis(5));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    DaemonThreadFactory.stop(t, Duration.ofSeconds(5));
   }
 }
